@@ -1,0 +1,98 @@
+"""Coverage and speed of the constraint parser over the shared ClinicalTrials.gov records.
+
+Reads every record's eligibility text in ../shared/data/ctgov (API v2 JSON and legacy
+XML), splits it with ``kg.criteria.split.split_criteria`` and parses each criterion with
+``kg.criteria.parse.parse_criterion``. Writes benchmarks/results/criteria_coverage.json:
+share of criteria with at least one typed constraint, share by type, parse time, and the
+most frequent leading words of unparsed criteria (a cheap "top unparsed patterns" view).
+
+    .venv/bin/python benchmarks/criteria_coverage.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from defusedxml import ElementTree
+
+from kg.criteria.parse import parse_criterion
+from kg.criteria.split import split_criteria
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / ".." / "shared" / "data" / "ctgov"
+OUT = ROOT / "benchmarks" / "results" / "criteria_coverage.json"
+
+
+def eligibility_texts(limit: int | None = None) -> list[tuple[str, str]]:
+    """(record name, eligibility text) for every JSON and XML record found."""
+    out: list[tuple[str, str]] = []
+    for p in sorted((SHARED / "api_v2" / "studies").glob("*.json")):
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        text = (doc.get("protocolSection", {}).get("eligibilityModule", {}) or {}).get("eligibilityCriteria")
+        if text:
+            out.append((p.name, text))
+    for p in sorted((SHARED / "legacy_xml" / "studies").glob("*.xml")):
+        root = ElementTree.parse(p).getroot()
+        node = root.find("./eligibility/criteria/textblock")
+        if node is not None and node.text:
+            out.append((p.name, node.text))
+    return out[:limit] if limit else out
+
+
+def _pattern(text: str) -> str:
+    words = re.findall(r"[a-z]+", text.lower())[:3]
+    return " ".join(words) or "<no words>"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--limit", type=int, default=None)
+    args = ap.parse_args(argv)
+    if not SHARED.exists():
+        print(f"no shared data at {SHARED}", file=sys.stderr)
+        return 1
+    texts = eligibility_texts(args.limit)
+    criteria = [c for _, t in texts for c in split_criteria(t, "eligibility")]
+    by_type: Counter[str] = Counter()
+    crit_by_type: Counter[str] = Counter()
+    unparsed: Counter[str] = Counter()
+    parsed = 0
+    n_constraints = 0
+    t0 = time.perf_counter()
+    results = [parse_criterion(c.text, c.polarity) for c in criteria]
+    elapsed = time.perf_counter() - t0
+    for c, res in zip(criteria, results):
+        if res:
+            parsed += 1
+            n_constraints += len(res)
+            by_type.update(x.kind for x in res)
+            crit_by_type.update({x.kind for x in res})
+        else:
+            unparsed[_pattern(c.text)] += 1
+    n = len(criteria) or 1
+    report = {
+        "records": len(texts),
+        "criteria": len(criteria),
+        "criteria_with_constraint": parsed,
+        "share_with_constraint": round(parsed / n, 4),
+        "constraints": n_constraints,
+        "parse_seconds": round(elapsed, 3),
+        "ms_per_criterion": round(1000 * elapsed / n, 4),
+        "constraints_by_type": dict(by_type.most_common()),
+        "share_of_criteria_by_type": {k: round(v / n, 4) for k, v in crit_by_type.most_common()},
+        "top_unparsed_leading_words": unparsed.most_common(40),
+    }
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in report.items() if k != "top_unparsed_leading_words"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,233 @@
+"""The ``kg`` command line: parses arguments, calls one library function per verb, prints.
+
+Errors kg raises on purpose (:class:`kg.errors.KgError`) become a one-line message and a
+non-zero exit status (3 for a partial build, 1 otherwise); ``--debug`` shows the
+traceback instead. Anything else is a bug and is shown with its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from kg.errors import KgError, PartialBuildError
+
+DEFAULT_STORE = "kg-store"
+err_console = Console(stderr=True)
+# Off a terminal (pipes, CI logs) rich would assume 80 columns and fold every cell.
+out_console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "220")))
+
+
+def _store_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("KG_STORE", DEFAULT_STORE),
+        show_default="$KG_STORE or ./kg-store",
+        help="Directory of the persistent graph store.",
+    )(f)
+
+
+def _open_store(store_dir: Path, *, read_only: bool = False):  # type: ignore[no-untyped-def]
+    from kg.store.oxigraph import OxigraphStore
+
+    return OxigraphStore(store_dir, read_only=read_only)
+
+
+class KgGroup(click.Group):
+    """Turns KgError into a one-line message unless --debug is given."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KgError as err:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            err_console.print(f"[bold red]error:[/] {err}", highlight=False, markup=True, soft_wrap=True)
+            sys.exit(err.exit_code)
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="kg")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """kg: a knowledge graph of clinical trials, drugs and eligibility criteria."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def _print_summary(summary: Any) -> None:
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None)
+    d = summary.as_dict()
+    for key in ("records_read", "trials", "criteria", "constraints", "triples", "graphs_changed",
+                "triples_added", "triples_removed", "records_quarantined", "files_skipped"):
+        table.add_row(key.replace("_", " "), str(d[key]))
+    if d.get("report"):
+        table.add_row("report", str(d["report"]))
+    out_console.print(table)
+    for q in summary.quarantined[:20]:
+        where = " ".join(x for x in (q.path, f"[{q.record_id}]" if q.record_id else "",
+                                     f"field {q.field}" if q.field else "") if x)
+        err_console.print(f"[yellow]quarantined:[/] {where}: {q.reason}", highlight=False, soft_wrap=True)
+    if len(summary.quarantined) > 20:
+        err_console.print(f"[yellow]… and {len(summary.quarantined) - 20} more in the report[/]")
+
+
+def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
+              quiet: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kg.graph.pipeline import build
+
+    with _open_store(store_dir) as store:
+        if quiet or not sys.stderr.isatty():
+            return build(list(sources) or None, store, crosswalk=crosswalk, report=report)
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err_console, transient=True) as bar:
+            task = bar.add_task("reading", total=None)
+
+            def tick(desc: str, done: int, total: int | None) -> None:
+                bar.update(task, description=desc, completed=done, total=total)
+
+            return build(list(sources) or None, store, crosswalk=crosswalk, report=report, progress=tick)
+
+
+@cli.command("build")
+@click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@_store_option
+@click.option("--crosswalk", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra crosswalk TSV (title/PMID/DOI/sha256 → NCT ID), merged with the embedded one.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the quarantine report (default: STORE/build-report.tsv).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def build_cmd(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
+              quiet: bool) -> None:
+    """Build or update the graph from SOURCES (files, folders, zips); none = the demo dataset."""
+    summary = run_build(sources, store_dir, crosswalk, report, quiet)
+    _print_summary(summary)
+    if summary.partial:
+        raise PartialBuildError(
+            f"partial build: {len(summary.quarantined)} record(s) quarantined, see {summary.report_path}"
+        )
+
+
+def _params(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in pairs:
+        out[k] = v
+    return out
+
+
+def _emit_rows(result: Any, fmt: str, title: str | None = None) -> None:
+    from kg.query.output import render_rows, rows_table
+
+    if result.type == "ASK":
+        click.echo("true" if result.askAnswer else "false")
+        return
+    if fmt == "table":
+        out_console.print(rows_table(result, title=title))
+        out_console.print(f"{len(result.bindings)} row(s)", style="dim")
+    else:
+        click.echo(render_rows(result, fmt), nl=False)
+
+
+@cli.command("query")
+@click.argument("name")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="KEY VALUE",
+              help="A query parameter (repeatable), e.g. -p trial NCT04660565.")
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
+              show_default=True)
+def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, fmt: str) -> None:
+    """Run the named query NAME (see `kg queries`)."""
+    from kg.query.named import run_named
+
+    with _open_store(store_dir, read_only=True) as store:
+        run = run_named(store, name, _params(params))
+        _emit_rows(run.result, fmt, title=run.query.summary if fmt == "table" else None)
+
+
+@cli.command("queries")
+def queries_cmd() -> None:
+    """List the named queries with their summary and parameters."""
+    from rich.table import Table
+
+    from kg.query.named import load_queries
+
+    table = Table("name", "summary", "parameters", show_lines=True)
+    for q in load_queries().values():
+        if q.view:
+            continue
+        params = "\n".join(
+            f"{p.name} ({p.type}, {'required' if p.required else 'optional' + (f'={p.default}' if p.default else '')})"
+            f": {p.description}" for p in q.params) or "-"
+        table.add_row(q.name, q.summary, params)
+    out_console.print(table)
+
+
+@cli.command("sparql")
+@click.argument("query_file", type=click.File("r", encoding="utf-8"))
+@_store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ttl", "nt"]),
+              default="table", show_default=True,
+              help="SELECT/ASK: SPARQL 1.1 results json, csv, tsv, xml or a table; CONSTRUCT: turtle or nt.")
+def sparql_cmd(query_file: Any, store_dir: Path, fmt: str) -> None:
+    """Run any SPARQL SELECT/ASK/CONSTRUCT query from QUERY_FILE (or - for stdin)."""
+    from kg.query.output import render_sparql
+
+    text = query_file.read()
+    with _open_store(store_dir, read_only=True) as store:
+        result = store.query(text)
+        if fmt == "table" and result.type in ("SELECT", "ASK"):
+            _emit_rows(result, "table")
+        elif fmt == "table":
+            click.echo(render_sparql(result, "turtle"), nl=False)
+        else:
+            click.echo(render_sparql(result, fmt), nl=False)
+
+
+HEADLINE = (("trials", {}), ("criteria", {"trial": "NCT04660565"}))
+
+
+@cli.command("demo")
+@_store_option
+def demo_cmd(store_dir: Path) -> None:
+    """Build the embedded demo dataset and answer the headline queries."""
+    from kg.query.named import load_queries, run_named
+
+    summary = run_build((), store_dir, None, None, quiet=True)
+    _print_summary(summary)
+    available = load_queries()
+    with _open_store(store_dir, read_only=True) as store:
+        for name, params in HEADLINE + tuple((n, p) for n, p in EXTRA_HEADLINE if n in available):
+            if name not in available:
+                continue
+            run = run_named(store, name, params)
+            title = f"kg query {name}" + "".join(f" -p {k} {v}" for k, v in params.items())
+            _emit_rows(run.result, "table", title=title)
+
+
+#: Headline queries of later layers, shown by `kg demo` once their query files exist.
+EXTRA_HEADLINE: tuple[tuple[str, dict[str, str]], ...] = (
+    ("conflicting-exclusions", {}),
+    ("comparable-trials", {"trial": "NCT04893161"}),
+)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

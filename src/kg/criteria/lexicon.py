@@ -1,0 +1,372 @@
+"""Hand-written vocabularies the criterion parser matches: analytes, scores, infections, drugs.
+
+Each analyte names its LOINC code together with the LOINC COMPONENT that code carries, so
+a test can check every code against the LOINC table in ../shared (codes were looked up
+there). ``canonical`` is the UCUM unit every value of that analyte is normalised to;
+``molar_mass`` (g/mol) allows mass <-> molar conversion where labs report both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Cheap pre-check before a large regex alternation: any stem as a substring of the
+    lower-cased text, or any short abbreviation as a whole token. A gate must let through
+    every text its lexicon could match (it only saves time; tests check it on examples).
+    """
+
+    stems: tuple[str, ...]
+    tokens: frozenset[str] = frozenset()
+
+    def open(self, low: str) -> bool:
+        if any(map(low.__contains__, self.stems)):
+            return True
+        return bool(self.tokens) and not self.tokens.isdisjoint(_TOKEN.findall(low))
+
+
+@dataclass(frozen=True)
+class Analyte:
+    """A laboratory analyte: key, regex of its spellings, LOINC code and canonical unit."""
+
+    key: str
+    pattern: str
+    loinc: str | None
+    loinc_component: str | None
+    canonical: str | None
+    molar_mass: float | None = None
+    #: units whose reading for this analyte is only plausible for counts ("G/L").
+    count: bool = False
+
+
+ANALYTES: tuple[Analyte, ...] = (
+    Analyte("igg4", r"(?:serum\s+)?igg[\s-]?4|immunoglobulin\s+g[\s-]?4|igg\s+subclass\s+4", "2469-5", "IgG subclass 4", "mg/dL"),
+    Analyte("igg", r"(?:serum\s+)?igg(?![\s-]?\d)|immunoglobulin\s+g(?![\s-]?\d)", "2465-3", "IgG", "mg/dL"),
+    Analyte("iga", r"iga\b|immunoglobulin\s+a\b", "2458-8", "IgA", "mg/dL"),
+    Analyte("igm", r"igm\b|immunoglobulin\s+m\b", "2472-9", "IgM", "mg/dL"),
+    Analyte("ige", r"ige\b|immunoglobulin\s+e\b", "19113-0", "IgE", "[IU]/mL"),
+    Analyte(
+        "neutrophils",
+        r"absolute\s+neutrophil\s+counts?|neutrophil\s+counts?|neutrophils|neutropenia|anc\b",
+        "751-8", "Neutrophils", "10*9/L", count=True,
+    ),
+    Analyte("lymphocytes", r"(?:absolute\s+)?lymphocyte\s+counts?|lymphocytes|alc\b", "731-0", "Lymphocytes", "10*9/L", count=True),
+    Analyte(
+        "leukocytes",
+        r"white\s+blood\s+cells?(?:\s+counts?)?|wbc(?:\s+counts?)?|leukocytes?(?:\s+counts?)?|leucocytes?(?:\s+counts?)?",
+        "6690-2", "Leukocytes", "10*9/L", count=True,
+    ),
+    Analyte("platelets", r"platelets?(?:\s+counts?)?|plt\b|thrombocytes?", "777-3", "Platelets", "10*9/L", count=True),
+    Analyte("eosinophils", r"eosinophils?(?:\s+counts?)?", "711-2", "Eosinophils", "10*9/L", count=True),
+    Analyte("cd19_b_cells", r"cd19\+?\s*(?:b[\s-]cells?|cells?|counts?)|b[\s-]cell\s+counts?", "8116-6", "Cells.CD19", "10*9/L", count=True),
+    Analyte("hemoglobin", r"ha?emoglobin|hgb\b|hb\b", "718-7", "Hemoglobin", "g/dL"),
+    Analyte("hba1c", r"hba1c|glycated\s+ha?emoglobin|ha?emoglobin\s+a1c", "4548-4", "Hemoglobin A1c/Hemoglobin.total", "%"),
+    Analyte("hematocrit", r"ha?ematocrit|hct\b", "4544-3", "Hematocrit", "%"),
+    Analyte("alt", r"alanine\s+(?:amino)?transaminase|alanine\s+aminotransferase|alt\b|sgpt\b", "1742-6", "Alanine aminotransferase", "U/L"),
+    Analyte("ast", r"aspartate\s+(?:amino)?transaminase|aspartate\s+aminotransferase|ast\b|sgot\b", "1920-8", "Aspartate aminotransferase", "U/L"),
+    Analyte("alp", r"alkaline\s+phosphatase|alp\b", "6768-6", "Alkaline phosphatase", "U/L"),
+    Analyte("ggt", r"gamma[\s-]?glutamyl\s*transferase|ggt\b|γ-?gt\b", "2324-2", "Gamma glutamyl transferase", "U/L"),
+    Analyte("bilirubin", r"(?:total\s+)?bilirubin", "1975-2", "Bilirubin", "mg/dL", molar_mass=584.66),
+    Analyte("creatinine", r"(?:serum\s+)?creatinine(?!\s+clearance)|scr\b", "2160-0", "Creatinine", "mg/dL", molar_mass=113.12),
+    Analyte("creatinine_clearance", r"creatinine\s+clearance|crcl\b", "2164-2", "Creatinine renal clearance", "mL/min"),
+    Analyte(
+        "egfr",
+        r"e?gfr\b|(?:estimated\s+)?glomerular\s+filtration\s+rate",
+        "33914-3", "Glomerular filtration rate/1.73 sq M.predicted", "mL/min/{1.73_m2}",
+    ),
+    Analyte("albumin", r"(?:serum\s+)?albumin(?!\s*/|\s+to\s+creatinine)", "1751-7", "Albumin", "g/dL"),
+    Analyte("uacr", r"(?:urine\s+)?albumin\s*(?:/|to)\s*creatinine\s+ratio|uacr\b", "9318-7", "Albumin/Creatinine", "mg/g"),
+    Analyte("upcr", r"(?:urine\s+)?protein\s*(?:/|to)\s*creatinine\s+ratio|upcr\b|uprot\s*/\s*cr", "2890-2", "Protein/Creatinine", "mg/g"),
+    Analyte("proteinuria", r"(?:24[\s-]?h(?:ou)?r?s?\s+(?:urine\s+|urinary\s+)?)?proteinuria|urin(?:e|ary)\s+protein", "2889-4", "Protein", "g/(24.h)"),
+    Analyte("crp", r"c[\s-]reactive\s+protein|hs-?crp\b|crp\b", "1988-5", "C reactive protein", "mg/L"),
+    Analyte("esr", r"erythrocyte\s+sedimentation\s+rate|esr\b", "4537-7", "Erythrocyte sedimentation rate", "mm/h"),
+    Analyte("c3", r"complement\s+c3|\bc3\b", "4485-9", "Complement C3", "mg/dL"),
+    Analyte("c4", r"complement\s+c4|\bc4\b", "4498-2", "Complement C4", "mg/dL"),
+    Analyte("anti_dsdna", r"anti-?\s*ds-?dna(?:\s+antibod(?:y|ies))?", "5130-0", "DNA double strand Ab", None),
+    Analyte("ana", r"antinuclear\s+antibod(?:y|ies)|\bana\b", "8061-4", "Nuclear Ab", None),
+    Analyte("potassium", r"potassium|\bk\+", "2823-3", "Potassium", "mmol/L"),
+    Analyte("sodium", r"sodium|\bna\+", "2951-2", "Sodium", "mmol/L"),
+    Analyte("glucose", r"(?:fasting\s+)?(?:plasma\s+|blood\s+)?glucose", "2345-7", "Glucose", "mmol/L", molar_mass=180.16),
+    Analyte("inr", r"\binr\b|international\s+normali[sz]ed\s+ratio", "6301-6", "Coagulation tissue factor induced.INR", None),
+    Analyte("ldh", r"lactate\s+dehydrogenase|\bldh\b", "2532-0", "Lactate dehydrogenase", "U/L"),
+    Analyte("creatine_kinase", r"creatine\s+(?:phospho)?kinase|\bcpk\b|\bck\b", "2157-6", "Creatine kinase", "U/L"),
+    Analyte("uric_acid", r"uric\s+acid|urate", "3084-1", "Urate", "mg/dL", molar_mass=168.11),
+    Analyte("tsh", r"thyroid[\s-]stimulating\s+hormone|\btsh\b", "3016-3", "Thyrotropin", "m[IU]/L"),
+    Analyte("ferritin", r"ferritin", "2276-4", "Ferritin", "ng/mL"),
+    Analyte("triglycerides", r"triglycerides?", "2571-8", "Triglyceride", "mg/dL"),
+    Analyte("cholesterol", r"(?:total\s+)?cholesterol", "2093-3", "Cholesterol", "mg/dL"),
+    Analyte("lipase", r"lipase", "3040-3", "Triacylglycerol lipase", "U/L"),
+    Analyte("amylase", r"amylase", "1798-8", "Amylase", "U/L"),
+    Analyte("troponin", r"troponin(?:\s+[it])?", None, None, "ng/mL"),
+    Analyte("nt_probnp", r"nt-?pro-?bnp", "33762-6", "Natriuretic peptide.B prohormone N-Terminal", "pg/mL"),
+    Analyte("hbv_dna", r"hbv[\s-]dna|hepatitis\s+b\s+(?:virus\s+)?dna", "29615-2", "Hepatitis B virus DNA", "[IU]/mL"),
+    Analyte("qtc", r"qtc[fb]?\b|qt\s+interval", None, None, "ms"),
+)
+
+_ANALYTE_RE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(f"(?P<a{i}>{a.pattern})" for i, a in enumerate(ANALYTES)) + r")(?![\w-])",
+    re.I,
+)
+
+
+ANALYTE_GATE = Gate(
+    stems=("igg", "iga", "igm", "ige", "immunoglobulin", "neutro", "lymphocyt", "white blood", "leukocyt", "leucocyt",
+           "platelet", "thrombocyt", "eosinophil", "cd19", "b-cell", "b cell", "hemoglobin", "haemoglobin", "a1c",
+           "hematocrit", "haematocrit", "alanine", "aspartate", "alkaline", "glutamyl", "γ", "bilirubin", "creatinin",
+           "gfr", "glomerular", "albumin", "protein", "reactive", "sedimentation", "complement", "dsdna", "ds-dna",
+           "ds dna", "antinuclear", "potassium", "sodium", "glucose", "normali", "lactate", "creatine", "uric", "urate",
+           "thyroid", "ferritin", "triglycerid", "cholesterol", "lipase", "amylase", "troponin", "bnp", "hbv",
+           "hepatitis b", "sgpt", "sgot", "crcl", "uacr", "upcr", "uprot", "cpk", "k+", "na+"),
+    tokens=frozenset({"anc", "alc", "wbc", "plt", "hb", "hgb", "hct", "alt", "ast", "alp", "ggt", "scr", "crp", "esr",
+                      "c3", "c4", "ana", "inr", "ldh", "ck", "tsh", "qtc", "qtcf", "qtcb", "qt", "hscrp"}),
+)
+
+
+def find_analytes(text: str) -> list[tuple[Analyte, int, int]]:
+    """Every analyte mention in ``text`` with its span (left to right)."""
+    out: list[tuple[Analyte, int, int]] = []
+    if not ANALYTE_GATE.open(text.lower()):
+        return out
+    for m in _ANALYTE_RE.finditer(text):
+        idx = int(m.lastgroup[1:]) if m.lastgroup else 0
+        out.append((ANALYTES[idx], m.start(), m.end()))
+    return out
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A clinical score or instrument."""
+
+    key: str
+    pattern: str
+
+
+INSTRUMENTS: tuple[Instrument, ...] = (
+    Instrument("igg4-rd-ri", r"igg4[\s-]*(?:rd|related\s+disease)\s+(?:responder\s+index|ri)\b|igg4[\s-]?rd\s*ri\b|\bri\s+score"),
+    Instrument("sledai-2k", r"(?:safelee?-?)?sledai[\s-]*2\s*k|sledai\s*2000"),
+    Instrument("sledai", r"(?:safelee?-?)?sledai(?![\s-]*2)"),
+    Instrument("sri-4", r"sri[\s-]?4"),
+    Instrument("bilag", r"bilag(?:[\s-]2004)?"),
+    Instrument("mrss", r"(?:modified\s+)?rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|m?rss\b"),
+    Instrument("ecog", r"ecog(?:\s+performance\s+status)?(?:\s+\(?ps\)?)?|eastern\s+cooperative\s+oncology\s+group(?:\s+\(ecog\))?(?:\s+performance\s+status)?"),
+    Instrument("karnofsky", r"karnofsky(?:\s+performance\s+(?:status|score))?|\bkps\b"),
+    Instrument("bmi", r"body\s+mass\s+index(?:\s+\(bmi\))?|\bbmi\b"),
+    Instrument("das28", r"das[\s-]?28(?:[\s-](?:crp|esr))?|disease\s+activity\s+score"),
+    Instrument("cdai", r"\bcdai\b|clinical\s+disease\s+activity\s+index"),
+    Instrument("haq-di", r"haq[\s-]?di|health\s+assessment\s+questionnaire"),
+    Instrument("essdai", r"essdai"),
+    Instrument("bvas", r"bvas(?:/wg)?|birmingham\s+vasculitis\s+activity\s+score"),
+    Instrument("pga", r"physician'?s?\s+global\s+assessment|\bpga\b"),
+    Instrument("edss", r"\bedss\b|expanded\s+disability\s+status\s+scale"),
+    Instrument("mmse", r"\bmmse\b|mini[\s-]mental\s+state"),
+    Instrument("nyha", r"\bnyha\b(?:\s+class(?:ification)?)?|new\s+york\s+heart\s+association(?:\s+class)?"),
+    Instrument("child-pugh", r"child[\s-]pugh(?:\s+(?:score|class))?"),
+    Instrument("fvc", r"forced\s+vital\s+capacity|\bfvc\b(?:\s*%\s*predicted)?"),
+    Instrument("dlco", r"\bdlco\b|diffusing\s+capacity"),
+    Instrument("lvef", r"left\s+ventricular\s+ejection\s+fraction|\blvef\b"),
+)
+
+_INSTRUMENT_RE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(f"(?P<s{i}>{s.pattern})" for i, s in enumerate(INSTRUMENTS)) + r")(?![\w])",
+    re.I,
+)
+
+
+INSTRUMENT_GATE = Gate(
+    stems=("igg4", "responder", "ri score", "sledai", "sri", "bilag", "rodnan", "rss", "ecog", "eastern cooperative",
+           "karnofsky", "kps", "body mass", "bmi", "das", "cdai", "clinical disease activity", "haq",
+           "health assessment", "essdai", "bvas", "birmingham", "global assessment", "pga", "edss",
+           "expanded disability", "mmse", "mini", "nyha", "new york heart", "child", "vital capacity", "fvc", "dlco",
+           "diffusing", "ejection", "lvef"),
+)
+
+
+def find_instruments(text: str) -> list[tuple[Instrument, int, int]]:
+    """Every instrument mention in ``text`` with its span."""
+    out: list[tuple[Instrument, int, int]] = []
+    if not INSTRUMENT_GATE.open(text.lower()):
+        return out
+    for m in _INSTRUMENT_RE.finditer(text):
+        idx = int(m.lastgroup[1:]) if m.lastgroup else 0
+        out.append((INSTRUMENTS[idx], m.start(), m.end()))
+    return out
+
+
+#: Infection markers: (pattern, pathogen, marker or None).
+INFECTIONS: tuple[tuple[str, str, str | None], ...] = (
+    (r"hbsag|hepatitis\s+b\s+surface\s+antigen", "hbv", "hbsag"),
+    (r"hbcab|anti-?hbc|hbc\s*ab|hepatitis\s+b\s+core\s+antibod(?:y|ies)", "hbv", "hbcab"),
+    (r"hbv[\s-]dna|hepatitis\s+b\s+(?:virus\s+)?dna", "hbv", "hbv-dna"),
+    (r"hcv[\s-]rna|hepatitis\s+c\s+(?:virus\s+)?rna", "hcv", "hcv-rna"),
+    (r"(?:hepatitis\s+c|hcv)\s+(?:virus\s+)?antibod(?:y|ies)|anti-?hcv|hcv[\s-]?ab", "hcv", "hcv-ab"),
+    (r"hepatitis\s+b|\bhbv\b", "hbv", None),
+    (r"hepatitis\s+c|\bhcv\b", "hcv", None),
+    (r"\bhiv\b(?:[\s-]?[12])?|human\s+immunodeficiency\s+virus|aids\b", "hiv", None),
+    (r"quantiferon(?:[\s-]tb(?:\s+gold)?)?|interferon[\s-]gamma\s+release\s+assay|\bigra\b|t-?spot(?:\.tb)?", "tuberculosis", "igra"),
+    (r"\bppd\b|tuberculin\s+skin\s+test|purified\s+protein\s+derivative|mantoux", "tuberculosis", "ppd"),
+    (r"(?:latent\s+|active\s+)?tuberculosis|\btb\b|mycobacterium\s+tuberculosis", "tuberculosis", None),
+    (r"herpes\s+zoster|shingles", "herpes-zoster", None),
+    (r"cytomegalovirus|\bcmv\b", "cmv", None),
+    (r"covid-?19|sars-?cov-?2", "sars-cov-2", None),
+    (r"syphilis", "syphilis", None),
+    (r"pneumocystis", "pneumocystis", None),
+)
+_INFECTION_RE = re.compile(
+    r"(?<![\w-])(?:" + "|".join(f"(?P<i{i}>{p})" for i, (p, _, _) in enumerate(INFECTIONS)) + r")(?![\w])",
+    re.I,
+)
+
+
+INFECTION_GATE = Gate(
+    stems=("hbs", "hbc", "hbv", "hcv", "hepatitis", "hiv", "immunodeficiency virus", "quantiferon", "interferon",
+           "igra", "t-spot", "tspot", "ppd", "tuberculin", "purified protein", "mantoux", "tubercul", "herpes", "zoster",
+           "shingles", "cytomegalo", "cmv", "covid", "sars", "syphilis", "pneumocystis"),
+    tokens=frozenset({"tb", "aids"}),
+)
+
+
+def find_infections(text: str) -> list[tuple[str, str | None, int, int]]:
+    """(pathogen, marker, start, end) of every infection or serology mention."""
+    out: list[tuple[str, str | None, int, int]] = []
+    if not INFECTION_GATE.open(text.lower()):
+        return out
+    for m in _INFECTION_RE.finditer(text):
+        idx = int(m.lastgroup[1:]) if m.lastgroup else 0
+        _, pathogen, marker = INFECTIONS[idx]
+        out.append((pathogen, marker, m.start(), m.end()))
+    return out
+
+
+#: Drug classes (lower-case regex -> normalised class name).
+DRUG_CLASSES: tuple[tuple[str, str], ...] = (
+    (r"b[\s-]cell[\s-](?:depleting|targeted|targeting)\s+(?:therapy|therapies|agents?|drugs?)", "b cell-depleting therapy"),
+    (r"(?:non-?biologic(?:al)?\s+|conventional\s+(?:synthetic\s+)?|cs)?dmards?|disease[\s-]modifying\s+anti-?rheumatic\s+drugs?", "dmard"),
+    (r"biologics?(?:\s+(?:therapy|therapies|agents?|drugs?|treatments?))?|biological\s+(?:therapy|therapies|agents?|drugs?|treatments?)", "biologic"),
+    (r"immunosuppress(?:ive|ant)s?(?:\s+(?:agents?|drugs?|therapy|therapies|medications?))?", "immunosuppressant"),
+    (r"glucocorticoids?|corticosteroids?|steroids?|\bgcs?\b", "glucocorticoid"),
+    (r"anti-?malarials?", "antimalarial"),
+    (r"(?:anti-?)?tnf(?:[\s-]?(?:alpha|α))?\s+(?:inhibitors?|blockers?|antagonists?|agents?)|anti-?tnf", "tnf inhibitor"),
+    (r"jak\s+inhibitors?|janus\s+kinase\s+inhibitors?", "jak inhibitor"),
+    (r"investigational\s+(?:drugs?|agents?|products?|medicinal\s+products?|therapy|treatments?)", "investigational product"),
+    (r"live(?:\s+attenuated)?\s+vaccines?|live\s+vaccination", "live vaccine"),
+    (r"(?:parenteral\s+|intravenous\s+|iv\s+)?antibiotics?", "antibiotic"),
+    (r"monoclonal\s+antibod(?:y|ies)", "monoclonal antibody"),
+    (r"intravenous\s+immunoglobulins?|\bivig\b", "ivig"),
+    (r"anticoagulants?|anticoagulation", "anticoagulant"),
+    (r"nsaids?|non-?steroidal\s+anti-?inflammatory\s+drugs?", "nsaid"),
+    (r"chemotherapy|cytotoxic\s+(?:agents?|drugs?|therapy)", "chemotherapy"),
+    (r"immunotherapy", "immunotherapy"),
+    (r"plasma(?:pheresis|\s+exchange)", "plasmapheresis"),
+)
+
+#: Single drugs (regex -> normalised name).
+DRUGS: tuple[tuple[str, str], ...] = (
+    (r"rituximab", "rituximab"), (r"ocrelizumab", "ocrelizumab"), (r"ofatumumab", "ofatumumab"),
+    (r"obinutuzumab", "obinutuzumab"), (r"inebilizumab", "inebilizumab"), (r"obexelimab", "obexelimab"),
+    (r"belimumab", "belimumab"), (r"abatacept", "abatacept"), (r"tocilizumab", "tocilizumab"),
+    (r"anifrolumab", "anifrolumab"), (r"atacicept", "atacicept"), (r"telitacicept", "telitacicept"),
+    (r"infliximab", "infliximab"), (r"adalimumab", "adalimumab"), (r"etanercept", "etanercept"),
+    (r"certolizumab(?:\s+pegol)?", "certolizumab"), (r"golimumab", "golimumab"),
+    (r"anakinra", "anakinra"), (r"secukinumab", "secukinumab"), (r"ustekinumab", "ustekinumab"),
+    (r"tofacitinib", "tofacitinib"), (r"baricitinib", "baricitinib"), (r"upadacitinib", "upadacitinib"),
+    (r"eculizumab", "eculizumab"), (r"daratumumab", "daratumumab"), (r"bortezomib", "bortezomib"),
+    (r"cyclophosphamide|\bcyc\b", "cyclophosphamide"),
+    (r"mycophenolate\s+mofetil|mycophenol(?:ate|ic\s+acid)|\bmmf\b", "mycophenolate mofetil"),
+    (r"azathioprine|\baza\b", "azathioprine"), (r"methotrexate|\bmtx\b", "methotrexate"),
+    (r"leflunomide", "leflunomide"), (r"tacrolimus", "tacrolimus"),
+    (r"cyclosporine?|ciclosporin", "cyclosporine"), (r"sirolimus", "sirolimus"),
+    (r"hydroxychloroquine|\bhcq\b", "hydroxychloroquine"), (r"chloroquine", "chloroquine"),
+    (r"sulfasalazine", "sulfasalazine"), (r"iguratimod", "iguratimod"), (r"thalidomide", "thalidomide"),
+    (r"prednisone", "prednisone"), (r"prednisolone", "prednisolone"),
+    (r"methylprednisolone", "methylprednisolone"), (r"dexamethasone", "dexamethasone"),
+    (r"hydrocortisone", "hydrocortisone"), (r"warfarin", "warfarin"),
+)
+
+
+def _compile(pairs: tuple[tuple[str, str], ...], prefix: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w-])(?:" + "|".join(f"(?P<{prefix}{i}>{p})" for i, (p, _) in enumerate(pairs)) + r")(?![\w])",
+        re.I,
+    )
+
+
+_CLASS_RE = _compile(DRUG_CLASSES, "c")
+_DRUG_RE = _compile(DRUGS, "d")
+
+
+DRUG_GATE = Gate(
+    stems=("b-cell", "b cell", "dmard", "disease-modifying", "disease modifying", "biologic", "immunosuppress",
+           "glucocorticoid", "corticosteroid", "steroid", "malarial", "tnf", "jak", "janus", "investigational",
+           "vaccin", "antibiotic", "monoclonal", "immunoglobulin", "ivig", "anticoagula", "nsaid", "anti-inflammatory",
+           "chemotherapy", "cytotoxic", "immunotherapy", "plasma", "mycophenol", "ciclosporin", "cyclosporin")
+    + tuple(sorted({name.split()[0][:6] for _, name in DRUGS})),
+    tokens=frozenset({"gc", "gcs", "cyc", "mmf", "aza", "mtx", "hcq"}),
+)
+
+
+def find_drugs(text: str) -> list[tuple[str, bool, int, int]]:
+    """(normalised name, is_class, start, end) of drug and drug-class mentions, in order."""
+    out: list[tuple[str, bool, int, int]] = []
+    if not DRUG_GATE.open(text.lower()):
+        return out
+    for m in _CLASS_RE.finditer(text):
+        idx = int(m.lastgroup[1:]) if m.lastgroup else 0
+        name = DRUG_CLASSES[idx][1]
+        phrase = m.group(0).lower()
+        if name == "dmard" and "non" in phrase and "biolog" in phrase:
+            name = "non-biologic dmard"
+        out.append((name, True, m.start(), m.end()))
+    for m in _DRUG_RE.finditer(text):
+        idx = int(m.lastgroup[1:]) if m.lastgroup else 0
+        out.append((DRUGS[idx][1], False, m.start(), m.end()))
+    out.sort(key=lambda t: t[2])
+    # drop mentions nested in a longer one ("methylprednisolone" contains "prednisolone")
+    kept: list[tuple[str, bool, int, int]] = []
+    for d in out:
+        if kept and d[2] < kept[-1][3]:
+            if d[3] - d[2] > kept[-1][3] - kept[-1][2]:
+                kept[-1] = d
+            continue
+        kept.append(d)
+    return kept
+
+
+#: Reference points of time windows (regex -> normalised key).
+REFERENCES: tuple[tuple[str, str], ...] = (
+    (r"screening(?:\s+visit)?", "screening"),
+    (r"day\s*0", "day0"),
+    (r"day\s*1", "day1"),
+    (r"baseline(?:\s+visit)?", "baseline"),
+    (r"(?:signing\s+(?:the\s+)?|signature\s+of\s+(?:the\s+)?)?(?:informed\s+)?consent", "consent"),
+    (r"(?:the\s+)?first\s+(?:dose|administration|infusion)(?:\s+of\s+(?:the\s+)?(?:study|investigational)\s+(?:drug|treatment|medication|product|intervention))?", "first_dose"),
+    (r"randomi[sz]ation", "randomization"),
+    (r"enrol(?:l)?ment|inclusion|study\s+entry|entering\s+the\s+study", "enrollment"),
+    (r"(?:the\s+)?last\s+dose(?:\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication))?", "last_dose"),
+    (r"(?:the\s+)?(?:start|initiation)\s+of\s+(?:the\s+)?(?:study|trial)(?:\s+(?:drug|treatment|medication))?|study\s+(?:drug|treatment|medication)\s+(?:start|initiation)", "first_dose"),
+)
+REFERENCE_RE = _compile(REFERENCES, "r")
+
+
+def reference_key(text: str) -> str | None:
+    """Normalised reference point named at the start of ``text``."""
+    m = REFERENCE_RE.match(text)
+    if not m or not m.lastgroup:
+        return None
+    return REFERENCES[int(m.lastgroup[1:])][1]
+
+
+#: Organs named in "organ involvement" lists.
+ORGANS: tuple[str, ...] = (
+    "pancreas", "pancreatic", "biliary", "bile duct", "salivary", "submandibular", "parotid",
+    "lacrimal", "orbit", "orbital", "kidney", "renal", "lung", "pulmonary", "retroperitoneum",
+    "retroperitoneal", "aorta", "aortic", "liver", "hepatic", "skin", "joint", "thyroid",
+    "lymph node", "pituitary", "meninges", "prostate", "heart", "cardiac", "central nervous system",
+    "cns", "gastrointestinal",
+)
+ORGAN_RE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(o) for o in ORGANS) + r")(?:\s+glands?)?(?![\w])", re.I)

@@ -1,0 +1,220 @@
+"""Typed constraints -> RDF: the nodes ``add_constraints`` hangs off one criterion.
+
+Node IRIs derive from the criterion IRI and the constraint's position in the parse
+(``<criterion>/constraint/<n>``, sub-nodes ``…/window``, ``…/exception/<k>``, …), so the same
+text always yields the same triples. A criterion nothing could be read from gets
+``kg:parseStatus kg:Unparsed`` (it keeps its own text); otherwise ``kg:Parsed``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from kg import vocab as V
+from kg.criteria.constraints import (
+    AgeConstraint,
+    BackgroundTherapyConstraint,
+    ConditionConstraint,
+    ConsentConstraint,
+    Constraint,
+    ConstraintGroup,
+    Excerpt,
+    HealthyVolunteerConstraint,
+    InfectionConstraint,
+    LabConstraint,
+    Quantity,
+    ReproductiveConstraint,
+    ScoreConstraint,
+    SexConstraint,
+    SubstanceUseConstraint,
+    TherapyConstraint,
+    TimeWindow,
+    TrialParticipationConstraint,
+)
+from kg.criteria.parse import parse_criterion
+
+#: Constraint dataclass -> its OWL class (subclasses before their parents).
+CLASS_OF: dict[type[Constraint], URIRef] = {
+    AgeConstraint: V.AgeConstraint,
+    SexConstraint: V.SexConstraint,
+    HealthyVolunteerConstraint: V.HealthyVolunteerConstraint,
+    LabConstraint: V.LabConstraint,
+    ScoreConstraint: V.ScoreConstraint,
+    ConditionConstraint: V.ConditionConstraint,
+    BackgroundTherapyConstraint: V.BackgroundTherapyConstraint,
+    TherapyConstraint: V.TherapyConstraint,
+    InfectionConstraint: V.InfectionConstraint,
+    ReproductiveConstraint: V.ReproductiveConstraint,
+    ConsentConstraint: V.ConsentConstraint,
+    TrialParticipationConstraint: V.TrialParticipationConstraint,
+    SubstanceUseConstraint: V.SubstanceUseConstraint,
+    ConstraintGroup: V.ConstraintGroup,
+}
+
+
+def _dec(x: float) -> Literal:
+    """xsd:decimal from a float without binary noise (0.1 stays 0.1)."""
+    return Literal(Decimal(repr(float(x))), datatype=XSD.decimal)
+
+
+def _add_opt(g: Graph, s: URIRef, p: URIRef, value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool):
+        g.add((s, p, Literal(value)))
+    elif isinstance(value, float):
+        g.add((s, p, _dec(value)))
+    elif isinstance(value, int):
+        g.add((s, p, Literal(value, datatype=XSD.integer)))
+    else:
+        g.add((s, p, Literal(str(value))))
+
+
+def _quantity(g: Graph, node: URIRef, q: Quantity) -> None:
+    _add_opt(g, node, V.comparator, q.comparator)
+    _add_opt(g, node, V.thresholdValue, q.value)
+    _add_opt(g, node, V.thresholdLow, q.low)
+    _add_opt(g, node, V.thresholdHigh, q.high)
+    if q.comparator == "between":
+        _add_opt(g, node, V.lowInclusive, q.low_inclusive)
+        _add_opt(g, node, V.highInclusive, q.high_inclusive)
+    _add_opt(g, node, V.ucumUnit, q.unit)
+    _add_opt(g, node, V.normalizedValue, q.norm_value)
+    _add_opt(g, node, V.normalizedLow, q.norm_low)
+    _add_opt(g, node, V.normalizedHigh, q.norm_high)
+    _add_opt(g, node, V.normalizedUnit, q.norm_unit)
+    _add_opt(g, node, V.relativeTo, q.relative_to)
+
+
+def _window(g: Graph, node: URIRef, w: TimeWindow | None) -> None:
+    if w is None:
+        return
+    wn = URIRef(f"{node}/window")
+    g.add((node, V.hasWindow, wn))
+    g.add((wn, RDF.type, V.TimeWindow))
+    _add_opt(g, wn, V.windowDays, w.days)
+    if w.iso:
+        g.add((wn, V.windowDuration, Literal(w.iso, datatype=XSD.duration)))
+    _add_opt(g, wn, V.windowReference, w.reference)
+    if not w.ever:
+        _add_opt(g, wn, V.windowDirection, w.direction)
+    g.add((wn, V.ever, Literal(w.ever)))
+    if w.span:
+        g.add((wn, V.spanStart, Literal(w.span[0], datatype=XSD.integer)))
+        g.add((wn, V.spanEnd, Literal(w.span[1], datatype=XSD.integer)))
+
+
+def _excerpts(g: Graph, node: URIRef, kind: str, prop: URIRef, cls: URIRef, items: tuple[Excerpt, ...]) -> None:
+    for k, x in enumerate(items):
+        xn = URIRef(f"{node}/{kind}/{k}")
+        g.add((node, prop, xn))
+        g.add((xn, RDF.type, cls))
+        g.add((xn, V.text, Literal(x.text)))
+        g.add((xn, V.normalizedName, Literal(x.name)))
+        g.add((xn, V.spanStart, Literal(x.span[0], datatype=XSD.integer)))
+        g.add((xn, V.spanEnd, Literal(x.span[1], datatype=XSD.integer)))
+
+
+def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> None:
+    if isinstance(c, AgeConstraint):
+        _add_opt(g, node, V.ageMinYears, c.min_years)
+        _add_opt(g, node, V.ageMaxYears, c.max_years)
+        if c.min_years is not None:
+            _add_opt(g, node, V.lowInclusive, c.min_inclusive)
+        if c.max_years is not None:
+            _add_opt(g, node, V.highInclusive, c.max_inclusive)
+    elif isinstance(c, SexConstraint):
+        _add_opt(g, node, V.eligibleSex, c.sex)
+    elif isinstance(c, HealthyVolunteerConstraint):
+        _add_opt(g, node, V.healthyVolunteer, c.healthy)
+    elif isinstance(c, LabConstraint):
+        _add_opt(g, node, V.analyte, c.analyte)
+        _add_opt(g, node, V.analyteText, c.analyte_text)
+        _add_opt(g, node, V.loincCode, c.loinc)
+        _add_opt(g, node, V.formula, c.formula)
+        _add_opt(g, node, V.qualitativeValue, c.qualitative)
+        if c.quantity:
+            _quantity(g, node, c.quantity)
+    elif isinstance(c, ScoreConstraint):
+        _add_opt(g, node, V.instrument, c.instrument)
+        _add_opt(g, node, V.instrumentText, c.instrument_text)
+        _add_opt(g, node, V.organScope, c.organ)
+        if c.quantity:
+            _quantity(g, node, c.quantity)
+    elif isinstance(c, ConditionConstraint):
+        _add_opt(g, node, V.conditionText, c.condition)
+        _add_opt(g, node, V.normalizedName, c.name)
+        for q in c.qualifiers:
+            _add_opt(g, node, V.qualifier, q)
+        for o in c.organs:
+            _add_opt(g, node, V.organ, o)
+        _add_opt(g, node, V.activeBy, c.active_by)
+        _add_opt(g, node, V.classificationCriteria, c.classification)
+        _add_opt(g, node, V.classificationYear, c.classification_year)
+        _window(g, node, c.window)
+        _excerpts(g, node, "exception", V.hasException, V.ConstraintException, c.exceptions)
+    elif isinstance(c, TherapyConstraint):
+        _add_opt(g, node, V.therapyText, c.therapy)
+        _add_opt(g, node, V.normalizedName, c.name)
+        _add_opt(g, node, V.isDrugClass, c.is_class)
+        _window(g, node, c.window)
+        _excerpts(g, node, "example", V.hasExample, V.TherapyExample, c.members)
+        _excerpts(g, node, "exception", V.hasException, V.ConstraintException, c.exceptions)
+        if c.dose:
+            dn = URIRef(f"{node}/dose")
+            g.add((node, V.hasDoseCondition, dn))
+            g.add((dn, RDF.type, V.DoseCondition))
+            _add_opt(g, dn, V.comparator, c.dose.comparator)
+            _add_opt(g, dn, V.doseThreshold, float(c.dose.value))
+            _add_opt(g, dn, V.ucumUnit, c.dose.unit)
+            _add_opt(g, dn, V.doseDrug, c.dose.drug)
+            _add_opt(g, dn, V.doseEquivalent, c.dose.equivalent)
+        if isinstance(c, BackgroundTherapyConstraint):
+            _add_opt(g, node, V.stableDose, c.stable)
+            _add_opt(g, node, V.minDurationDays, c.min_duration_days)
+            _add_opt(g, node, V.recentlyStarted, c.recently_started)
+    elif isinstance(c, InfectionConstraint):
+        _add_opt(g, node, V.pathogen, c.pathogen)
+        _add_opt(g, node, V.serologyMarker, c.marker)
+        _add_opt(g, node, V.testResult, c.result)
+        _add_opt(g, node, V.infectionStatus, c.status)
+        _window(g, node, c.window)
+    elif isinstance(c, ReproductiveConstraint):
+        _add_opt(g, node, V.reproductiveTopic, c.topic)
+        _window(g, node, c.window)
+    elif isinstance(c, (TrialParticipationConstraint, SubstanceUseConstraint)):
+        if isinstance(c, SubstanceUseConstraint):
+            _add_opt(g, node, V.substance, c.substance)
+        _window(g, node, c.window)
+    elif isinstance(c, ConstraintGroup):
+        prop = V.anyOf if c.operator == "any" else V.allOf
+        for i in c.members:
+            g.add((node, prop, nodes[i]))
+
+
+def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str) -> int:
+    """Parse ``text`` and add its constraint nodes to ``g``; return how many were added.
+
+    Groups count as constraints. With none, the criterion is marked ``kg:Unparsed``.
+    """
+    constraints = parse_criterion(text or "", polarity)
+    if not constraints:
+        g.add((criterion, V.parseStatus, V.Unparsed))
+        return 0
+    g.add((criterion, V.parseStatus, V.Parsed))
+    nodes = [V.constraint_iri(criterion, i) for i in range(len(constraints))]
+    for node, c in zip(nodes, constraints):
+        g.add((criterion, V.hasConstraint, node))
+        g.add((node, RDF.type, CLASS_OF.get(type(c), V.Constraint)))
+        g.add((node, V.text, Literal(c.text)))
+        g.add((node, V.spanStart, Literal(c.span[0], datatype=XSD.integer)))
+        g.add((node, V.spanEnd, Literal(c.span[1], datatype=XSD.integer)))
+        g.add((node, V.confidence, _dec(round(c.confidence, 3))))
+        g.add((node, V.negated, Literal(c.negated)))
+        g.add((node, V.criterionPolarity, Literal(polarity)))
+        g.add((node, V.effectivePolarity, Literal(c.effective_polarity)))
+        _specific(g, node, c, nodes)
+    return len(constraints)

@@ -1,0 +1,114 @@
+"""The drug layer as RDF: ontology + catalogue individuals, and intervention->drug links.
+
+``catalogue_graph()`` is what the builder stores in ``vocab.DRUGS_GRAPH``; inferred types
+come separately from :func:`kg.drugs.reasoning.infer`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from kg import vocab as v
+from kg.drugs.catalogue import Catalogue, load
+from kg.drugs.resolve import resolve_intervention
+
+#: scheme -> (datatype property, namespace of the canonical IRI, literal prefix to drop)
+_ID_PROPS = {
+    "atc": (v.atcCode, v.ATC),
+    "mesh": (v.meshId, v.MESH),
+    "chebi": (v.chebiId, v.OBO),
+    "drugbank": (v.drugbankId, v.DRUGBANK),
+    "rxnorm": (v.rxnormId, v.RXNORM),
+    "unii": (v.uniiCode, v.UNII),
+}
+
+
+def ontology_graph() -> Graph:
+    """ontology/drugs.ttl parsed."""
+    g = Graph()
+    g.parse(data=resources.files("kg").joinpath("ontology", "drugs.ttl").read_text("utf-8"), format="turtle")
+    return g
+
+
+def _external_iri(scheme: str, ident: str) -> URIRef:
+    ns = _ID_PROPS[scheme][1]
+    return ns[f"CHEBI_{ident}"] if scheme == "chebi" else ns[ident]
+
+
+def catalogue_graph(catalogue: Catalogue | None = None) -> Graph:
+    """Ontology plus one kg:Drug individual per catalogue row, with mechanisms and targets."""
+    return _catalogue_graph(catalogue) if catalogue is not None else _cached_catalogue_graph()
+
+
+@lru_cache(maxsize=1)
+def _cached_catalogue_graph() -> Graph:
+    return _catalogue_graph(load())
+
+
+def _catalogue_graph(cat: Catalogue) -> Graph:
+    g = ontology_graph()
+    for prefix, ns in v.PREFIXES.items():
+        g.bind(prefix, ns)
+    g.bind("drug", v.KGDRUG)
+    for t in cat.targets.values():
+        node = v.target_iri(t.slug)
+        g.add((node, RDF.type, v.MolecularTarget))
+        g.add((node, RDFS.label, Literal(t.label, lang="en")))
+        g.add((node, v.geneSymbol, Literal(t.symbol)))
+        for prop, value, ns in ((v.hgncId, t.hgnc, v.HGNC), (v.uniprotId, t.uniprot, v.UNIPROT), (v.ncbiGeneId, t.ncbigene, v.NCBIGENE)):
+            if value:
+                g.add((node, prop, Literal(value)))
+                g.add((node, SKOS.exactMatch, ns[value.removeprefix("HGNC:")]))
+        if t.source:
+            g.add((node, v.identifierSource, Literal(t.source)))
+    for m in cat.mechanisms.values():
+        node = v.mechanism_iri(m.slug)
+        g.add((node, RDF.type, OWL.NamedIndividual))
+        g.add((node, RDF.type, v.KG[m.mechanism_class]))
+        g.add((node, RDFS.label, Literal(m.label, lang="en")))
+        for t in m.targets:
+            g.add((node, v.hasTarget, v.target_iri(t)))
+    for d in cat.drugs.values():
+        node = v.drug_iri(d.slug)
+        g.add((node, RDF.type, OWL.NamedIndividual))
+        g.add((node, RDF.type, v.Drug))
+        for c in d.classes:
+            g.add((node, RDF.type, v.drug_class_iri(c)))
+        g.add((node, RDFS.label, Literal(d.label, lang="en")))
+        g.add((node, SKOS.prefLabel, Literal(d.label, lang="en")))
+        for s in d.synonyms:
+            g.add((node, SKOS.altLabel, Literal(s)))
+        for b in d.brands:
+            g.add((node, v.brandName, Literal(b)))
+        g.add((node, v.hasModality, v.KG[f"modality_{d.modality}"]))
+        for m in d.mechanisms:
+            g.add((node, v.hasMechanism, v.mechanism_iri(m)))
+        for scheme, idents in d.ids.items():
+            prop = _ID_PROPS[scheme][0]
+            for ident in idents:
+                g.add((node, prop, Literal(ident)))
+                g.add((node, SKOS.exactMatch, _external_iri(scheme, ident)))
+            g.add((node, v.identifierSource, Literal(f"{scheme}={d.id_sources[scheme]}")))
+    return g
+
+
+def link_interventions(g: Graph) -> list[str]:
+    """Add ``?intervention kg:administers ?drug`` for every resolvable kg:Intervention label.
+
+    Returns the labels that did not fully resolve (placebos count as resolved: they
+    administer no drug). Drugs of the parts that did resolve are still linked, since each
+    such part matched a catalogue name exactly.
+    """
+    unresolved: list[str] = []
+    for node in set(g.subjects(RDF.type, v.Intervention)):
+        for label in g.objects(node, RDFS.label):
+            res = resolve_intervention(str(label))
+            for drug in res.drugs:
+                g.add((node, v.administers, drug))
+            if res.unresolved:
+                unresolved.append(str(label))
+    return sorted(set(unresolved))

@@ -1,0 +1,235 @@
+"""The build: sources in, a store holding one named graph per record out, with a summary.
+
+``build`` reads every source (files, folders, zips), quarantines what it cannot read
+(with file, record, field and reason in a report file), decides each record's trial
+identity, writes each record's named graph (replacing only that graph), then refreshes
+the shared graphs (ontology, and the drug layer when present). Nothing already stored is
+touched by a quarantined record.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+
+from kg import vocab as V
+from kg.errors import StoreError
+from kg.graph.build import record_graph
+from kg.graph.identity import resolve_identities
+from kg.ingest.sources import Quarantined, Skipped, read_sources
+from kg.model import TrialRecord
+
+Progress = Callable[[str, int, int | None], None]
+"""progress(description, completed, total): called as the build advances."""
+
+
+@dataclass
+class BuildSummary:
+    """What a build did; ``partial`` when some records were quarantined."""
+
+    records_read: int = 0
+    trials: int = 0
+    criteria: int = 0
+    constraints: int = 0
+    triples: int = 0
+    graphs_changed: int = 0
+    triples_added: int = 0
+    triples_removed: int = 0
+    quarantined: list[Quarantined] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    unresolved_interventions: dict[str, list[str]] = field(default_factory=dict)
+    report_path: str | None = None
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.quarantined)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "records_read": self.records_read,
+            "trials": self.trials,
+            "criteria": self.criteria,
+            "constraints": self.constraints,
+            "triples": self.triples,
+            "graphs_changed": self.graphs_changed,
+            "triples_added": self.triples_added,
+            "triples_removed": self.triples_removed,
+            "records_quarantined": len(self.quarantined),
+            "files_skipped": len(self.skipped),
+            "report": self.report_path,
+        }
+
+
+def demo_sources() -> list[Path]:
+    """The embedded demo dataset (the four source trials in kg's own format)."""
+    root = resources.files("kg") / "data" / "demo"
+    return [Path(str(root))]
+
+
+def _crosswalk(path: str | os.PathLike[str] | None) -> object | None:
+    try:
+        module = importlib.import_module("kg.ingest.crosswalk")
+    except ModuleNotFoundError:
+        return None
+    cw = module.Crosswalk.load(None)
+    if path is not None:
+        cw = cw.merge(module.Crosswalk.load(path))
+    return cw
+
+
+def ontology_graph() -> Graph:
+    """All ontology modules (``ontology/*.ttl`` except the SHACL shapes) as one graph."""
+    g = Graph()
+    root = resources.files("kg") / "ontology"
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".ttl") and entry.name != "shapes.ttl":
+            g.parse(data=entry.read_text(encoding="utf-8"), format="turtle")
+    return g
+
+
+def _shared_graphs() -> dict[URIRef, Callable[[], Graph]]:
+    """Graphs every build refreshes: the ontology, and the drug layer (catalogue and the
+    reasoner's inferences) when it is installed."""
+    graphs: dict[URIRef, Callable[[], Graph]] = {V.ONTOLOGY_GRAPH: ontology_graph}
+    try:
+        drugs_rdf = importlib.import_module("kg.drugs.rdf")
+        reasoning = importlib.import_module("kg.drugs.reasoning")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("kg.drugs"):
+            return graphs
+        raise
+    graphs[V.DRUGS_GRAPH] = drugs_rdf.catalogue_graph
+    graphs[V.INFERRED_GRAPH] = reasoning.infer
+    return graphs
+
+
+def skolemize(g: Graph) -> Graph:
+    """Blank nodes replaced by IRIs derived from a canonical labeling (RDF 1.1 skolem IRIs).
+
+    The same input always gives the same IRIs, so a shared graph with OWL restrictions
+    or lists can be diffed and rewritten like any other graph.
+    """
+    from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
+
+    if not any(isinstance(t, BNode) for triple in g for t in triple):
+        return g
+    canon = to_canonical_graph(g)
+    out = Graph()
+    genid = V.BASE + ".well-known/genid/"
+
+    def sk(t):  # type: ignore[no-untyped-def]
+        return URIRef(genid + str(t)) if isinstance(t, BNode) else t
+
+    for s_, p_, o_ in canon:
+        out.add((sk(s_), p_, sk(o_)))
+    return out
+
+
+def write_report(path: Path, summary: BuildSummary) -> None:
+    """Quarantine report: one TSV row per quarantined record (written atomically)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter="\t", lineterminator="\n")
+    w.writerow(["file", "record_id", "field", "reason"])
+    for q in summary.quarantined:
+        w.writerow([q.path, q.record_id or "", q.field or "", q.reason])
+    for s in summary.skipped:
+        w.writerow([s.path, "", "", f"skipped: {s.note}"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def build(
+    sources: Iterable[str | os.PathLike[str]] | None,
+    store: object,
+    *,
+    crosswalk: str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    shared_graphs: bool = True,
+) -> BuildSummary:
+    """Build (or update) ``store`` from ``sources``; ``None`` builds the embedded demo data."""
+    paths = list(sources) if sources else demo_sources()
+    summary = BuildSummary()
+    records: list[TrialRecord] = []
+    tick = progress or (lambda *_: None)
+    for item in read_sources(paths):
+        if isinstance(item, TrialRecord):
+            records.append(item)
+            summary.records_read += 1
+            tick("reading", summary.records_read, None)
+        elif isinstance(item, Quarantined):
+            summary.quarantined.append(item)
+        else:
+            summary.skipped.append(item)
+    identities = resolve_identities(records, _crosswalk(crosswalk))
+
+    seen: dict[URIRef, str] = {}
+    for i, (rec, ident) in enumerate(zip(records, identities, strict=True), start=1):
+        if ident.sponsor and not rec.sponsor:
+            rec.sponsor = ident.sponsor
+        try:
+            rg = record_graph(rec, ident.key)
+        except Exception as exc:  # a builder or hook bug must not lose the other records
+            from kg.errors import KgError
+
+            if not isinstance(exc, KgError | ValueError | TypeError):
+                raise
+            summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
+                                                   f"cannot build graph: {exc}"))
+            continue
+        rg.graph.add((rg.graph_iri, V.identityBasis, Literal(ident.basis)))
+        if rg.graph_iri in seen:
+            summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[rg.graph_iri]}")
+        seen[rg.graph_iri] = rec.source.path
+        try:
+            change = store.replace_graph(rg.graph_iri, rg.graph)  # type: ignore[attr-defined]
+        except (ValueError, StoreError) as exc:
+            # e.g. an identifier that cannot form an IRI: the record stays out, the store is untouched.
+            summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
+                                                   f"cannot store record: {exc}"))
+            continue
+        summary.criteria += rg.criteria
+        summary.constraints += rg.constraints
+        if rg.unresolved_interventions:
+            summary.unresolved_interventions[rec.source.record_id] = rg.unresolved_interventions
+        if change.changed:
+            summary.graphs_changed += 1
+            summary.triples_added += change.added
+            summary.triples_removed += change.removed
+        tick("writing", i, len(records))
+
+    if shared_graphs:
+        for graph_iri, make in _shared_graphs().items():
+            change = store.replace_graph(graph_iri, skolemize(make()))  # type: ignore[attr-defined]
+            if change.changed:
+                summary.graphs_changed += 1
+                summary.triples_added += change.added
+                summary.triples_removed += change.removed
+    store.flush()  # type: ignore[attr-defined]
+    summary.trials = count_trials(store)
+    summary.triples = len(store)  # type: ignore[arg-type]
+    report_path = Path(report) if report else (Path(store.path) / "build-report.tsv"  # type: ignore[attr-defined]
+                                               if getattr(store, "path", None) else None)
+    if report_path is not None:
+        write_report(report_path, summary)
+        summary.report_path = str(report_path)
+    return summary
+
+
+def count_trials(store: object) -> int:
+    res = store.query("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a kg:Trial }")  # type: ignore[attr-defined]
+    for row in res:
+        return int(row[0])
+    return 0

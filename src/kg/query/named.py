@@ -1,0 +1,130 @@
+"""Named queries: the ``queries/*.rq`` files, their headers, and running them with bound parameters.
+
+A query file starts with a header of comment lines::
+
+    # @summary One line saying what the query answers.
+    # @param trial trial required The trial: an NCT ID, a CURIE or an IRI.
+    # @param limit integer optional=10 How many rows.
+
+``@param NAME TYPE required|optional[=DEFAULT] DESCRIPTION``. The parameter's value is
+resolved by its type (see :mod:`kg.query.params`) and bound to the variable ``?NAME``
+through the store's substitution mechanism: it is never pasted into the query text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from rdflib.query import Result
+
+from kg.errors import ParameterError, QueryError
+from kg.query.params import resolve_param
+
+_PARAM_RE = re.compile(r"^#\s*@param\s+(\S+)\s+(\S+)\s+(required|optional(?:=(\S+))?)\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter of a named query."""
+
+    name: str
+    type: str
+    required: bool
+    default: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file: name, summary, parameters and SPARQL text."""
+
+    name: str
+    summary: str
+    params: tuple[Param, ...]
+    text: str
+    path: str
+    view: bool = False
+
+
+@dataclass
+class QueryRun:
+    """A named query's result with the parameter values it ran with."""
+
+    query: NamedQuery
+    result: Result
+    bindings: dict[str, object] = field(default_factory=dict)
+
+
+def parse_header(text: str, name: str, path: str = "", view: bool = False) -> NamedQuery:
+    """Read a query file's header; a file without ``@summary`` is an error."""
+    summary = ""
+    params: list[Param] = []
+    for line in text.splitlines():
+        s = line.strip()
+        if not s.startswith("#"):
+            if s:
+                break
+            continue
+        if s.startswith("# @summary") or s.startswith("#@summary"):
+            summary = s.split("@summary", 1)[1].strip()
+        elif "@param" in s:
+            if "(none)" in s:
+                continue
+            m = _PARAM_RE.match(s)
+            if not m:
+                raise QueryError(f"{path or name}: malformed @param line: {s}")
+            pname, ptype, req, default, desc = m.groups()
+            params.append(Param(pname, ptype, req == "required", default, desc.strip()))
+    if not summary:
+        raise QueryError(f"{path or name}: query file has no '# @summary' header line")
+    return NamedQuery(name=name, summary=summary, params=tuple(params), text=text, path=path, view=view)
+
+
+def load_queries(extra_dir: str | Path | None = None) -> dict[str, NamedQuery]:
+    """All named queries shipped in the package (``queries/*.rq``, views in ``queries/views``)."""
+    root = resources.files("kg") / "queries"
+    found: dict[str, NamedQuery] = {}
+    entries = [(e, False) for e in root.iterdir()]
+    views = root / "views"
+    if views.is_dir():
+        entries += [(e, True) for e in views.iterdir()]
+    if extra_dir is not None:
+        entries += [(e, False) for e in Path(extra_dir).iterdir()]
+    for entry, is_view in sorted(entries, key=lambda x: x[0].name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            found[name] = parse_header(entry.read_text(encoding="utf-8"), name, str(entry), is_view)
+    return found
+
+
+def get_query(name: str) -> NamedQuery:
+    queries = load_queries()
+    if name not in queries:
+        close = [q for q in queries if name.lower() in q or q in name.lower()]
+        hint = f" (did you mean: {', '.join(close)})" if close else ""
+        raise QueryError(f"no query named {name!r}{hint}; `kg queries` lists them")
+    return queries[name]
+
+
+def run_named(store: object, name: str, params: dict[str, str] | None = None) -> QueryRun:
+    """Run named query ``name`` on ``store`` with raw parameter values (strings)."""
+    query = get_query(name)
+    given = dict(params or {})
+    declared = {p.name: p for p in query.params}
+    unknown = set(given) - set(declared)
+    if unknown:
+        allowed = ", ".join(declared) or "none"
+        raise ParameterError(f"query {name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {allowed})")
+    bindings: dict[str, object] = {}
+    for p in query.params:
+        raw = given.get(p.name, p.default)
+        if raw is None:
+            if p.required:
+                raise ParameterError(f"query {name!r} needs -p {p.name} VALUE ({p.description})")
+            continue
+        bindings[p.name] = resolve_param(store, p.type, p.name, raw)
+    result = store.query(query.text, bindings)  # type: ignore[attr-defined]
+    return QueryRun(query=query, result=result, bindings=bindings)

@@ -1,0 +1,142 @@
+"""Query parameters: turning what a user types (NCT ID, CURIE, IRI, label, number) into RDF terms.
+
+Values become RDF terms that the store binds to query variables; no value is ever
+spliced into query text, so a hostile string can only ever be a (non-matching) literal
+or IRI.
+
+>>> str(expand_curie("kgid:trial/NCT04660565"))
+'https://w3id.org/kg/id/trial/NCT04660565'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from kg import vocab as V
+from kg.errors import ParameterError
+
+_NCT = re.compile(r"^NCT\d{8}$", re.I)
+_CURIE = re.compile(r"^([A-Za-z][\w.-]*):([^\s/][^\s]*)$")
+_IRI = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.I)
+_CTGOV_IRI = re.compile(r"^https?://(?:www\.)?clinicaltrials\.gov/(?:study|ct2/show)/(NCT\d{8})", re.I)
+
+
+def expand_curie(value: str) -> URIRef:
+    """Expand a CURIE with kg's prefix map; an unknown prefix is a ParameterError."""
+    m = _CURIE.match(value)
+    if not m:
+        raise ParameterError(f"{value!r} is not a CURIE (prefix:local)")
+    prefix, local = m.groups()
+    if prefix not in V.PREFIXES:
+        known = ", ".join(sorted(V.PREFIXES))
+        raise ParameterError(f"unknown prefix {prefix!r} in {value!r} (known prefixes: {known})")
+    return URIRef(str(V.PREFIXES[prefix]) + local)
+
+
+def _ask(store: object, sparql: str, **bindings: Node) -> bool:
+    return bool(store.query(sparql, bindings).askAnswer)  # type: ignore[attr-defined]
+
+
+def resolve_trial(store: object, raw: str) -> URIRef:
+    """A trial IRI from an NCT ID, a CURIE, an IRI, a kg key (x-…) or a unique title match."""
+    value = raw.strip()
+    iri: URIRef | None = None
+    if _NCT.match(value):
+        iri = V.trial_iri(value.upper())
+    elif (m := _CTGOV_IRI.match(value)) is not None:
+        iri = V.trial_iri(m.group(1).upper())
+    elif _IRI.match(value):
+        iri = URIRef(value)
+    elif value.startswith("x-") and re.fullmatch(r"x-[0-9a-f]{6,64}", value):
+        iri = V.trial_iri(value)
+    elif _CURIE.match(value):
+        curie = expand_curie(value)
+        ct = _CTGOV_IRI.match(str(curie))
+        iri = V.trial_iri(ct.group(1).upper()) if ct else curie
+    if iri is not None:
+        if _ask(store, "ASK { ?trial a kg:Trial }", trial=iri):
+            return iri
+        raise ParameterError(f"no trial {value!r} in the store" + _candidates_hint(store, value))
+    # Otherwise treat it as words of a title.
+    matches = _title_matches(store, value)
+    if len(matches) == 1:
+        return matches[0][0]
+    if not matches:
+        raise ParameterError(f"no trial matches {value!r}" + _candidates_hint(store, value))
+    listing = "; ".join(f"{_short(t)} ({title[:60]})" for t, title in matches[:10])
+    raise ParameterError(f"{value!r} is ambiguous: {len(matches)} trials match: {listing}")
+
+
+def _short(iri: URIRef) -> str:
+    return str(iri).rsplit("/", 1)[-1]
+
+
+def _title_matches(store: object, words: str) -> list[tuple[URIRef, str]]:
+    res = store.query(  # type: ignore[attr-defined]
+        "SELECT DISTINCT ?t ?title WHERE { ?t a kg:Trial ; rdfs:label ?title . "
+        "FILTER(CONTAINS(LCASE(STR(?title)), LCASE(STR(?needle)))) } ORDER BY ?t",
+        {"needle": Literal(words)},
+    )
+    seen: dict[URIRef, str] = {}
+    for row in res:
+        seen.setdefault(row[0], str(row[1]))
+    return list(seen.items())
+
+
+def _candidates_hint(store: object, value: str) -> str:
+    digits = re.sub(r"\D", "", value)[-4:]
+    if not digits:
+        return ""
+    res = store.query(  # type: ignore[attr-defined]
+        "SELECT DISTINCT ?id WHERE { ?t kg:nctId ?id FILTER(CONTAINS(?id, STR(?d))) } ORDER BY ?id LIMIT 5",
+        {"d": Literal(digits)},
+    )
+    ids = [str(r[0]) for r in res]
+    return f"; similar: {', '.join(ids)}" if ids else ""
+
+
+def _integer(store: object, raw: str) -> Literal:
+    try:
+        return Literal(int(raw), datatype=XSD.integer)
+    except ValueError:
+        raise ParameterError(f"{raw!r} is not an integer") from None
+
+
+def _decimal(store: object, raw: str) -> Literal:
+    try:
+        float(raw)
+    except ValueError:
+        raise ParameterError(f"{raw!r} is not a number") from None
+    return Literal(raw, datatype=XSD.decimal)
+
+
+def _iri(store: object, raw: str) -> URIRef:
+    if _IRI.match(raw.strip()):
+        return URIRef(raw.strip())
+    return expand_curie(raw.strip())
+
+
+#: Resolvers by parameter type; other layers (drugs, conditions) register theirs here.
+RESOLVERS: dict[str, Callable[[object, str], Node]] = {
+    "trial": resolve_trial,
+    "string": lambda store, raw: Literal(raw),
+    "integer": _integer,
+    "decimal": _decimal,
+    "iri": _iri,
+}
+
+
+def resolve_param(store: object, ptype: str, name: str, raw: str) -> Node:
+    """Resolve parameter ``name`` of type ``ptype`` from the raw string the user gave."""
+    resolver = RESOLVERS.get(ptype)
+    if resolver is None:
+        raise ParameterError(f"parameter {name!r} has unknown type {ptype!r}")
+    try:
+        return resolver(store, raw)
+    except ParameterError as err:
+        raise ParameterError(f"-p {name}: {err}") from None

@@ -1,0 +1,80 @@
+"""An in-memory rdflib Dataset with the same interface as the Oxigraph store.
+
+For small work, notebooks and tests that want the rdflib API end to end. Queries run on
+rdflib's own SPARQL engine (slow at scale: use :class:`~kg.store.oxigraph.OxigraphStore`
+for anything beyond a few hundred trials).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.query import Result
+from rdflib.term import Node
+
+from kg import vocab as V
+from kg.errors import QueryError
+from kg.store.oxigraph import GraphChange
+
+
+class MemoryStore:
+    """A kg graph store held in an rdflib Dataset (default graph = union of named graphs)."""
+
+    path = None
+
+    def __init__(self) -> None:
+        self.dataset = Dataset(default_union=True)
+        for prefix, ns in V.PREFIXES.items():
+            self.dataset.bind(prefix, ns)
+
+    def replace_graph(self, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> GraphChange:
+        ctx = self.dataset.graph(graph)
+        new = set(triples)
+        old = set(ctx)
+        for t in old - new:
+            ctx.remove(t)
+        for t in new - old:
+            ctx.add(t)
+        return GraphChange(len(new - old), len(old - new))
+
+    def drop_graph(self, graph: URIRef) -> int:
+        ctx = self.dataset.graph(graph)
+        n = len(ctx)
+        self.dataset.remove_graph(ctx)
+        return n
+
+    def graphs(self) -> list[URIRef]:
+        return sorted(g.identifier for g in self.dataset.graphs() if isinstance(g.identifier, URIRef)
+                      and len(g) and g.identifier != URIRef("urn:x-rdflib:default"))
+
+    def triples(self, graph: URIRef | None = None) -> Iterator[tuple[Node, Node, Node]]:
+        source = self.dataset.graph(graph) if graph is not None else self.dataset
+        yield from source.triples((None, None, None))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.dataset.quads((None, None, None, None)))
+
+    def graph(self, graph: URIRef | None = None) -> Graph:
+        out = Graph()
+        for t in self.triples(graph):
+            out.add(t)
+        return out
+
+    def query(self, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
+        try:
+            return self.dataset.query(sparql, initNs=dict(V.PREFIXES), initBindings=bindings or {})
+        except Exception as exc:  # rdflib raises pyparsing and assorted errors
+            raise QueryError(f"query failed: {exc}") from exc
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,244 @@
+"""The embedded graph store: Oxigraph (pyoxigraph) on disk, or in memory for small work.
+
+One named graph per source record. Replacing a record's graph is one SPARQL Update
+(``DELETE DATA`` of the triples that went away, ``INSERT DATA`` of the new ones), which
+Oxigraph runs as one transaction: a build killed at any point leaves every record either
+wholly in or wholly out, and the store openable. Unchanged records write nothing, so a
+second build of the same input changes zero triples.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.query import Result
+from rdflib.term import Node
+
+from kg import vocab as V
+from kg.errors import QueryError, StoreError
+
+_PREFIXES = {k: str(v) for k, v in V.PREFIXES.items()}
+
+
+@dataclass(frozen=True)
+class GraphChange:
+    """What replacing one named graph did."""
+
+    added: int
+    removed: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+# -- term conversion --------------------------------------------------------------------
+def to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
+    """rdflib term -> pyoxigraph term."""
+    if isinstance(term, URIRef):
+        try:
+            return ox.NamedNode(str(term))
+        except ValueError as exc:
+            raise StoreError(f"invalid IRI <{term}>: {exc}") from None
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise StoreError(f"cannot store RDF term {term!r}")
+
+
+def to_rdflib(term: object) -> Node | None:
+    """pyoxigraph term -> rdflib term (None stays None)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        if dt == "http://www.w3.org/2001/XMLSchema#string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    raise StoreError(f"unsupported term from store: {term!r}")
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PLAIN = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
+_CANON_CACHE: dict[tuple[str, str], ox.Literal] = {}
+
+
+def _canonical_literal(lit: ox.Literal) -> ox.Literal:
+    """The literal as Oxigraph stores it ("10.0"^^xsd:decimal comes back as "10")."""
+    key = (lit.value, lit.datatype.value)
+    found = _CANON_CACHE.get(key)
+    if found is None:
+        scratch = ox.Store()
+        node = ox.NamedNode("urn:x-kg:canon")
+        scratch.add(ox.Quad(node, node, lit, node))
+        found = next(iter(scratch)).object
+        if len(_CANON_CACHE) < 200_000:
+            _CANON_CACHE[key] = found
+    return found
+
+
+def canonical_quads(triples: Iterable[tuple[Node, Node, Node]], graph: URIRef) -> set[ox.Quad]:
+    """Quads as Oxigraph will store them, so they compare equal to what it reads back."""
+    g = ox.NamedNode(str(graph))
+    out = set()
+    for s, p, o in triples:
+        obj = to_ox(o)
+        if isinstance(obj, ox.Literal) and obj.language is None and obj.datatype.value not in _PLAIN:
+            obj = _canonical_literal(obj)
+        out.add(ox.Quad(to_ox(s), to_ox(p), obj, g))
+    return out
+
+
+def _data_block(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> str:
+    body = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
+    return f"GRAPH {graph} {{\n{body}\n}}"
+
+
+class OxigraphStore:
+    """A kg graph store backed by pyoxigraph; ``path=None`` keeps it in memory."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                if not self.path.exists():
+                    raise StoreError(f"{self.path}: no store here (run `kg build` first)")
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
+
+    # -- writing ------------------------------------------------------------------------
+    def replace_graph(self, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> GraphChange:
+        """Make named graph ``graph`` hold exactly ``triples``, in one transaction."""
+        g = ox.NamedNode(str(graph))
+        new = canonical_quads(triples, graph)
+        old = set(self._store.quads_for_pattern(None, None, None, g))
+        gone, added = old - new, new - old
+        if not gone and not added:
+            return GraphChange(0, 0)
+        if not old:
+            # A new graph: one transactional bulk insert, no SPARQL text to parse.
+            self._store.extend(added)
+            return GraphChange(len(added), 0)
+        ops = []
+        if gone:
+            ops.append("DELETE DATA {\n" + _data_block(gone, g) + "\n}")
+        if added:
+            ops.append("INSERT DATA {\n" + _data_block(added, g) + "\n}")
+        try:
+            self._store.update(" ;\n".join(ops))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot write graph {graph}: {exc}") from exc
+        return GraphChange(len(added), len(gone))
+
+    def drop_graph(self, graph: URIRef) -> int:
+        """Remove a named graph; returns how many triples it held."""
+        g = ox.NamedNode(str(graph))
+        n = sum(1 for _ in self._store.quads_for_pattern(None, None, None, g))
+        if n:
+            self._store.update(f"DROP SILENT GRAPH {g}")
+        return n
+
+    def flush(self) -> None:
+        if self.path is not None and not self.read_only:
+            self._store.flush()
+
+    # -- reading ------------------------------------------------------------------------
+    def graphs(self) -> list[URIRef]:
+        return sorted(URIRef(g.value) for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def triples(self, graph: URIRef | None = None) -> Iterator[tuple[Node, Node, Node]]:
+        g = ox.NamedNode(str(graph)) if graph is not None else None
+        for q in self._store.quads_for_pattern(None, None, None, g):
+            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)  # type: ignore[misc]
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def graph(self, graph: URIRef | None = None) -> Graph:
+        """An rdflib copy of one named graph (or of the union of all graphs)."""
+        out = Graph()
+        for prefix, ns in V.PREFIXES.items():
+            out.bind(prefix, ns)
+        for t in self.triples(graph):
+            out.add(t)
+        return out
+
+    def query(self, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
+        """Run a SPARQL query over the union of all graphs; ``bindings`` bind variables to
+        RDF terms through a VALUES block (see :mod:`kg.query.binding`), never as raw text."""
+        from kg.query.binding import inject_values
+
+        text = inject_values(sparql, bindings) if bindings else sparql
+        try:
+            raw = self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed query: {exc}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+        return _to_result(raw)
+
+    def close(self) -> None:
+        self.flush()
+        del self._store
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _to_result(raw: object) -> Result:
+    if isinstance(raw, bool | ox.QueryBoolean):
+        res = Result("ASK")
+        res.askAnswer = bool(raw)
+        return res
+    if isinstance(raw, ox.QuerySolutions):
+        from rdflib import Variable
+
+        variables = [Variable(v.value) for v in raw.variables]
+        res = Result("SELECT")
+        res.vars = variables
+        rows = []
+        for sol in raw:
+            row = {}
+            for v in variables:
+                val = to_rdflib(sol[str(v)])
+                if val is not None:
+                    row[v] = val
+            rows.append(row)
+        res.bindings = rows
+        return res
+    if isinstance(raw, ox.QueryTriples):
+        g = Graph()
+        for prefix, ns in V.PREFIXES.items():
+            g.bind(prefix, ns)
+        for t in raw:
+            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+        res = Result("CONSTRUCT")
+        res.graph = g
+        return res
+    raise QueryError(f"unexpected query result {type(raw).__name__}")

@@ -1,0 +1,46 @@
+"""Shared test fixtures: where the shared real data lives, and a store built from the demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test when the shared folder is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory):
+    """An on-disk Oxigraph store built once from the embedded demo dataset."""
+    from kg.graph.pipeline import build
+    from kg.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(tmp_path_factory.mktemp("demo") / "store")
+    summary = build(None, store)
+    assert not summary.quarantined, summary.quarantined
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def seeds_store(tmp_path_factory: pytest.TempPathFactory):
+    """A store built from the five source documents in ../shared/seeds."""
+    from kg.graph.pipeline import build
+    from kg.store.oxigraph import OxigraphStore
+
+    seeds = shared_path("seeds")
+    store = OxigraphStore(tmp_path_factory.mktemp("seeds") / "store")
+    summary = build([seeds], store)
+    store.summary = summary  # type: ignore[attr-defined]
+    yield store
+    store.close()
