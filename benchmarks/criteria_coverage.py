@@ -21,7 +21,10 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 
+from rdflib import Graph, URIRef
+
 from kg.criteria.parse import parse_criterion
+from kg.criteria.rdf import add_constraints
 from kg.criteria.split import split_criteria
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     results = [parse_criterion(c.text, c.polarity) for c in criteria]
     elapsed = time.perf_counter() - t0
+    g = Graph()
+    t1 = time.perf_counter()
+    for i, c in enumerate(criteria):
+        add_constraints(g, URIRef(f"https://w3id.org/kg/id/bench/criterion/{i}"), c.text, c.polarity)
+    rdf_elapsed = time.perf_counter() - t1
     for c, res in zip(criteria, results):
         if res:
             parsed += 1
@@ -84,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         "constraints": n_constraints,
         "parse_seconds": round(elapsed, 3),
         "ms_per_criterion": round(1000 * elapsed / n, 4),
+        "add_constraints_seconds": round(rdf_elapsed, 3),
+        "triples": len(g),
+        "unparsed_criteria": len(criteria) - parsed,
         "constraints_by_type": dict(by_type.most_common()),
         "share_of_criteria_by_type": {k: round(v / n, 4) for k, v in crit_by_type.most_common()},
         "top_unparsed_leading_words": unparsed.most_common(40),

@@ -44,3 +44,17 @@ def seeds_store(tmp_path_factory: pytest.TempPathFactory):
     store.summary = summary  # type: ignore[attr-defined]
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def ctgov_store(tmp_path_factory: pytest.TempPathFactory):
+    """A store built from all 1,855 shared ClinicalTrials.gov records (built once per run)."""
+    from kg.graph.pipeline import build
+    from kg.store.oxigraph import OxigraphStore
+
+    src = shared_path("data", "ctgov")
+    store = OxigraphStore(tmp_path_factory.mktemp("ctgov") / "store")
+    store.summary = build([src], store)  # type: ignore[attr-defined]
+    store.source = src  # type: ignore[attr-defined]
+    yield store
+    store.close()

@@ -402,3 +402,50 @@ def test_speed() -> None:
         parse_criterion(s, "exclusion")
     # 2,000 criteria; the target is 40,000 in well under 20 s, with margin for loaded CI machines
     assert time.perf_counter() - t < 8.0
+
+
+def test_markdown_escaped_registry_text() -> None:
+    # the registry's JSON escapes >, < , * and ^ with a backslash
+    cs = parse_criterion(r"serum AST/ALT \>3\*upper limit of normal or creatinine \>1.5\*upper limit of normal", "exclusion")
+    labs = {c.analyte: c.quantity for c in cs if isinstance(c, LabConstraint)}
+    assert labs["creatinine"].value == 1.5 and labs["creatinine"].relative_to == "ULN"
+    assert labs["ast"].comparator == ">" and labs["alt"].value == 3.0
+    q = one(r"WBC at least 2,000/mm\^3", LabConstraint).quantity
+    assert (q.norm_value, q.norm_unit) == (2.0, "10*9/L")
+
+
+def test_molar_units_convert_with_the_analyte_molar_mass() -> None:
+    q = one("creatinine greater than 88.4 µmol/L", LabConstraint, "exclusion").quantity
+    assert q.unit == "umol/L" and q.norm_unit == "mg/dL" and q.norm_value == pytest.approx(1.0, rel=1e-3)
+
+
+def test_washout_since_prior_therapy_is_a_negated_window() -> None:
+    c = one("At least 4 weeks since prior chemotherapy and recovered", TherapyConstraint)
+    assert c.name == "chemotherapy" and c.window.days == 28
+    # "at least 4 weeks since" = no chemotherapy inside those 4 weeks
+    assert c.negated and c.effective_polarity == "exclusion"
+
+
+def test_pdq_style_headings() -> None:
+    assert one("Age: 18 and over", AgeConstraint).min_years == 18
+    s = one("Performance status: 0-2", ScoreConstraint)
+    assert (s.instrument, s.quantity.low, s.quantity.high) == ("performance-status", 0.0, 2.0)
+
+
+def test_condition_lists_split_into_an_any_group() -> None:
+    text = "History of stroke, complicated migraine, or documented transient ischemic attack."
+    cs = parse_criterion(text, "exclusion")
+    conds = [c for c in cs if isinstance(c, ConditionConstraint)]
+    assert [c.condition for c in conds] == ["stroke", "complicated migraine", "documented transient ischemic attack"]
+    g = next(c for c in cs if isinstance(c, ConstraintGroup))
+    assert g.operator == "any" and len(g.members) == 3
+    # a lone modifier coordinates with the next item instead of becoming a condition of its own
+    one_cond = of("Patients with known or suspected autoantibodies to the insulin receptor", ConditionConstraint)
+    assert len(one_cond) == 1 and one_cond[0].condition.startswith("known or suspected")
+
+
+def test_score_ranges_written_with_of() -> None:
+    e = one("ECOG score of 0 or 1.", ScoreConstraint).quantity
+    assert (e.comparator, e.low, e.high) == ("between", 0.0, 1.0)
+    k = one("Karnofsky score of 70-100", ScoreConstraint).quantity
+    assert (k.comparator, k.low, k.high) == ("between", 70.0, 100.0)

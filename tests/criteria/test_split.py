@@ -173,6 +173,17 @@ def test_inline_numbering_restarts_per_polarity_with_nested_except_and_lab_lists
     ]
 
 
+def test_abbreviations_and_decimals_do_not_split_sentences() -> None:
+    text = "Any of the following at screening: Steroids, eg. prednisone 7.5 mg. Platelets < 1.0x10^9/L. Score >= 30%."
+    crits = split_criteria(text, "f")
+    assert [(c.text, c.parent) for c in crits] == [
+        ("Any of the following at screening:", None),
+        ("Steroids, eg. prednisone 7.5 mg.", 0),
+        ("Platelets < 1.0x10^9/L.", 0),
+        ("Score >= 30%.", 0),
+    ]
+
+
 def test_dash_bullet_ending_with_colon_takes_unbulleted_lines_as_children() -> None:
     text = (
         "Inclusion Criteria:\n- Adults;\nExclusion Criteria:\n- Prior transplant;\n- Viral status:\n"
@@ -233,6 +244,26 @@ def test_decimal_at_line_start_is_not_a_marker() -> None:
     text = "* Serum bilirubin no greater than\n  2.0 mg/dL\n"
     (crit,) = split_criteria(text, "f")
     assert crit.text == "Serum bilirubin no greater than 2.0 mg/dL"
+
+
+def test_lone_marker_takes_the_next_line() -> None:
+    text = "Exclusion Criteria:\n-\n  Prior surgery on the knee\n-\n"
+    (crit,) = split_criteria(text, "f")
+    assert (crit.polarity, crit.text) == ("exclusion", "Prior surgery on the knee")
+    assert text[crit.span.start : crit.span.end] == "Prior surgery on the knee"
+
+
+def test_inline_parenthesised_numbers_become_children() -> None:
+    text = "* Organ function meets the following: (1) ANC >= 1.5; (2) platelets >= 100; (3) bilirubin normal.\n* Next"
+    crits = split_criteria(text, "f")
+    _check_invariants(text, crits)
+    assert [(c.text, c.parent) for c in crits] == [
+        ("Organ function meets the following:", None),
+        ("ANC >= 1.5;", 0),
+        ("platelets >= 100;", 0),
+        ("bilirubin normal.", 0),
+        ("Next", None),
+    ]
 
 
 def test_empty_and_blank_text() -> None:
@@ -373,9 +404,9 @@ def test_all_shared_criteria_fast_and_consistent() -> None:
         node = ET.parse(path).getroot().find("eligibility/criteria/textblock")
         texts.append(node.text or "" if node is not None else "")
     assert len(texts) > 1000
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other test runs on the machine do not count
     results = [split_criteria(t, "eligibility") for t in texts]
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert elapsed < 5.0, f"{len(texts)} records took {elapsed:.2f} s"
     headings = re.compile(
         r"(?i)inclu|exclu|criteri|eligib|must\b|following|\bif (?:they|you|he)"

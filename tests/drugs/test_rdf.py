@@ -40,3 +40,24 @@ def test_link_interventions() -> None:
     assert set(g.objects(a, v.administers)) == {v.drug_iri("belimumab")}
     assert set(g.objects(b, v.administers)) == set()
     assert set(g.objects(d, v.administers)) == {v.drug_iri("belimumab"), v.drug_iri("prednisone")}
+
+
+def test_link_uses_other_names_and_skips_procedures() -> None:
+    g = Graph()
+    a, b = URIRef("https://example.org/iv/a"), URIRef("https://example.org/iv/b")
+    g.add((a, RDF.type, v.Intervention))
+    g.add((a, RDFS.label, Literal("Study drug A")))
+    g.add((a, SKOS.altLabel, Literal("Benlysta")))
+    g.add((b, RDF.type, v.Intervention))
+    g.add((b, RDFS.label, Literal("Blood draw")))
+    g.add((b, v.interventionType, v.concept("intervention_type", "procedure")))
+    assert link_interventions(g) == []
+    assert set(g.objects(a, v.administers)) == {v.drug_iri("belimumab")}
+
+
+def test_catalogue_graph_is_a_fresh_copy() -> None:
+    from kg.drugs.rdf import catalogue_graph
+
+    g1 = catalogue_graph()
+    g1.remove((v.drug_iri("belimumab"), None, None))
+    assert (v.drug_iri("belimumab"), RDF.type, v.Drug) in catalogue_graph()

@@ -218,7 +218,7 @@ def test_provenance_must_be_a_source_record() -> None:
 def test_trial_without_title_or_description_fails() -> None:
     g = valid_graph()
     g.remove((TRIAL, KG.title, None))
-    assert_fails(g, TRIAL, None, "kg:title or kg:description")
+    assert_fails(g, TRIAL, None, "kg:title, kg:description, kg:summary or rdfs:label")
     g.add((TRIAL, KG.description, Literal("A description is enough.")))
     assert validate(g).conforms
 

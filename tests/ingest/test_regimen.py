@@ -91,3 +91,10 @@ def test_fast() -> None:
     for t in texts:
         parse_regimen(t)
     assert time.perf_counter() - start < 2.0
+
+
+def test_dose_of_another_drug_is_not_taken() -> None:
+    r = parse_regimen("Matching placebo capsule. The other arm gets drugX 10 mg daily.", drug="placebo")
+    assert r is not None and r.dose_value is None and r.frequency == "once daily"
+    r = parse_regimen("50 mg oral drugZ before activity", drug="drugZ")
+    assert r is not None and (r.dose_value, r.route) == (50.0, "oral")

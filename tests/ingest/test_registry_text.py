@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg.errors import RecordError
 from kg.ingest import registry_text
@@ -276,3 +278,40 @@ def test_seed_003_publication_is_left_to_the_publication_format() -> None:
     data, path = _seed("003")
     assert publication.detect(data, Path(path).name)
     assert publication.FORMAT.priority > registry_text.FORMAT.priority
+
+
+_PAGE_LINES = st.sampled_from([
+    "Arms of the Study", "Arm 1", "Arm 2", "Other", "Experimental", "Sites / Locations", "- Site A",
+    "Eligibility Criteria", "Inclusion Criteria:", "Exclusion Criteria", "- an item;", "About this trial",
+    "Condition x", "Treatment a, b and c", "  \u2022 End date", "    Dec 27, 2023", "abstract", "PubMed ID",
+    "  \u2022 123456", "  \u2022 METHODS: In this 12-week, double-blind study, 10 patients with y were randomized 1:1 "
+    "to receive z at 1 mg or placebo.", "drug 10 mg/kg IV on days 0, 14", "Follow-up intervals: week 4, week 12", "",
+])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_PAGE_LINES, st.text(max_size=40)), max_size=20))
+def test_parse_never_raises(lines: list[str]) -> None:
+    data = "\n".join(lines).encode("utf-8", "replace")
+    registry_text.detect(data, "page.txt")
+    for item in registry_text.FORMAT.parse(data, "page.txt"):
+        assert isinstance(item, (TrialRecord, RecordError))
+        if isinstance(item, TrialRecord):
+            assert TrialRecord.from_dict(item.to_dict()) == item
+
+
+def test_arms_are_derived_from_a_combined_treatment_line() -> None:
+    """A page with no arms block but a "Treatment" line whose entries combine drugs."""
+    from kg.ingest.registry_text import FORMAT as TEXT
+
+    page = (
+        "Steroid Sparing With Drug Z in Disease Q\n\n"
+        "Condition disease q\n"
+        "Treatment hydrocortisone, Hydrocortisone and Drugzumab\n"
+        "Clinical Study Identifier NCT09990001\n\n"
+        "Inclusion Criteria\n\nAdults with disease q\n\nExclusion Criteria\n\nPrior drugzumab\n"
+    ).encode()
+    (rec,) = list(TEXT.parse(page, "page.txt"))
+    assert [a.label for a in rec.arms] == ["hydrocortisone", "Hydrocortisone and Drugzumab"]
+    assert [n.lower() for n in rec.arms[1].intervention_names] == ["hydrocortisone", "drugzumab"]
+    assert all("derived" in (a.description or "") for a in rec.arms)

@@ -155,6 +155,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("bilag", r"bilag(?:[\s-]2004)?"),
     Instrument("mrss", r"(?:modified\s+)?rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|m?rss\b"),
     Instrument("ecog", r"ecog(?:\s+performance\s+status)?(?:\s+\(?ps\)?)?|eastern\s+cooperative\s+oncology\s+group(?:\s+\(ecog\))?(?:\s+performance\s+status)?"),
+    Instrument("performance-status", r"(?:who\s+|zubrod\s+)?performance\s+status|\bps\b"),
     Instrument("karnofsky", r"karnofsky(?:\s+performance\s+(?:status|score))?|\bkps\b"),
     Instrument("bmi", r"body\s+mass\s+index(?:\s+\(bmi\))?|\bbmi\b"),
     Instrument("das28", r"das[\s-]?28(?:[\s-](?:crp|esr))?|disease\s+activity\s+score"),
@@ -180,7 +181,7 @@ _INSTRUMENT_RE = re.compile(
 
 INSTRUMENT_GATE = Gate(
     stems=("igg4", "responder", "ri score", "sledai", "sri", "bilag", "rodnan", "rss", "ecog", "eastern cooperative",
-           "karnofsky", "kps", "body mass", "bmi", "das", "cdai", "clinical disease activity", "haq",
+           "karnofsky", "kps", "performance status", "ps", "body mass", "bmi", "das", "cdai", "clinical disease activity", "haq",
            "health assessment", "essdai", "bvas", "birmingham", "global assessment", "pga", "edss",
            "expanded disability", "mmse", "mini", "nyha", "new york heart", "child", "vital capacity", "fvc", "dlco",
            "diffusing", "ejection", "lvef"),
@@ -263,6 +264,8 @@ DRUG_CLASSES: tuple[tuple[str, str], ...] = (
     (r"chemotherapy|cytotoxic\s+(?:agents?|drugs?|therapy)", "chemotherapy"),
     (r"immunotherapy", "immunotherapy"),
     (r"plasma(?:pheresis|\s+exchange)", "plasmapheresis"),
+    (r"radiotherapy|radiation(?:\s+therapy)?|irradiation", "radiotherapy"),
+    (r"(?:hormonal|endocrine)\s+therap(?:y|ies)|hormone\s+therapy", "endocrine therapy"),
 )
 
 #: Single drugs (regex -> normalised name).
@@ -289,22 +292,24 @@ DRUGS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _compile(pairs: tuple[tuple[str, str], ...], prefix: str) -> re.Pattern[str]:
+def compile_alternation(pairs: tuple[tuple[str, str], ...], prefix: str) -> re.Pattern[str]:
+    """One case-insensitive regex of named alternatives (group ``<prefix><i>``), whole words only."""
     return re.compile(
         r"(?<![\w-])(?:" + "|".join(f"(?P<{prefix}{i}>{p})" for i, (p, _) in enumerate(pairs)) + r")(?![\w])",
         re.I,
     )
 
 
-_CLASS_RE = _compile(DRUG_CLASSES, "c")
-_DRUG_RE = _compile(DRUGS, "d")
+_CLASS_RE = compile_alternation(DRUG_CLASSES, "c")
+_DRUG_RE = compile_alternation(DRUGS, "d")
 
 
 DRUG_GATE = Gate(
     stems=("b-cell", "b cell", "dmard", "disease-modifying", "disease modifying", "biologic", "immunosuppress",
            "glucocorticoid", "corticosteroid", "steroid", "malarial", "tnf", "jak", "janus", "investigational",
            "vaccin", "antibiotic", "monoclonal", "immunoglobulin", "ivig", "anticoagula", "nsaid", "anti-inflammatory",
-           "chemotherapy", "cytotoxic", "immunotherapy", "plasma", "mycophenol", "ciclosporin", "cyclosporin")
+           "chemotherapy", "cytotoxic", "immunotherapy", "plasma", "mycophenol", "ciclosporin", "cyclosporin",
+           "radiotherapy", "radiation", "irradiation", "hormon", "endocrine therap")
     + tuple(sorted({name.split()[0][:6] for _, name in DRUGS})),
     tokens=frozenset({"gc", "gcs", "cyc", "mmf", "aza", "mtx", "hcq"}),
 )
@@ -350,7 +355,7 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:the\s+)?last\s+dose(?:\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication))?", "last_dose"),
     (r"(?:the\s+)?(?:start|initiation)\s+of\s+(?:the\s+)?(?:study|trial)(?:\s+(?:drug|treatment|medication))?|study\s+(?:drug|treatment|medication)\s+(?:start|initiation)", "first_dose"),
 )
-REFERENCE_RE = _compile(REFERENCES, "r")
+REFERENCE_RE = compile_alternation(REFERENCES, "r")
 
 
 def reference_key(text: str) -> str | None:

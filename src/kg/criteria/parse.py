@@ -6,6 +6,13 @@ specific constraint wins when one span contains another of a different kind), ma
 negation, and groups constraints joined by "or"/"and" into ``ConstraintGroup`` nodes.
 It is pure and never raises: malformed input yields fewer constraints, not errors.
 
+Negation: a cue ("no", "without", "never", "must not", "absence of", …) earlier in the
+same clause, within 80 characters and not cut off by "but"/"except"/";", sets ``negated``;
+comparator phrasings ("not more than", "no less than") are comparators, not negation, and
+"negative for HIV" is a test *result*. "≥ 4 weeks since prior X" is read as "no X within
+4 weeks" (negated). The effective polarity flips the criterion's polarity when negated
+(see ``kg.criteria.constraints.effective_polarity``).
+
 >>> [c.kind for c in parse_criterion("Age between 18 and 70 years", "inclusion")]
 ['age']
 >>> lab = parse_criterion("Serum IgG4 above 1400 mg/L at baseline", "inclusion")[0]
@@ -120,8 +127,9 @@ _WIN_RE = re.compile(
     r"(?:\s+(?P<dir>before|prior\s+to|preceding|of|from|since|after|following|post|pre)\s+(?:the\s+)?(?P<ref>[^;,.()]{0,80}))?",
     re.I,
 )
-_WIN_PRE = re.compile(r"(?P<pre>within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|prior|preceding|first)?\s*$", re.I)
+_WIN_PRE = re.compile(r"(?P<pre>within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|prior|preceding|first|recent|most\s+recent)?\s*$", re.I)
 _WIN_GATE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)\b", re.I)
+_WIN_ONE = re.compile(r"\b(?:in|within|during|over)\s+the\s+(?:past|last|previous|prior|preceding)\s+(?P<u>year|month|week|day)\b", re.I)
 _EVER_RE = re.compile(r"\b(?:ever|at\s+any\s+time|any\s+time\s+in\s+the\s+past|lifetime|in\s+the\s+past)\b", re.I)
 _AFTER_DIR = ("after", "following", "post")
 
@@ -145,6 +153,11 @@ def _window(text: str, start: int, end: int, default_ever: bool = False) -> Time
         direction = "after" if d and d.lower() in _AFTER_DIR else "before"
         s0 = pm.start() if pm else m.start()
         return TimeWindow(days=days, iso=iso, reference=ref, direction=direction, span=(s0, m.end()))
+    one = _WIN_ONE.search(text, start, end)
+    if one:
+        unit = one.group("u").lower()
+        return TimeWindow(days=units.duration_days(1, unit), iso=_iso(1, unit), direction="before",
+                          span=(one.start(), one.end()))
     if default_ever or _EVER_RE.search(text, start, end):
         return TimeWindow(ever=True)
     return None
@@ -164,7 +177,7 @@ def _iso(n: float, unit: str) -> str:
 _NEG_CUE = re.compile(
     r"\b(?:no|not|without|never|none|neither|nor|absence\s+of|free\s+of|lack\s+of|must\s+not|"
     r"should\s+not|cannot|can\s+not|unable|unwilling|did\s+not|do\s+not|does\s+not|has\s+not|"
-    r"have\s+not|hasn'?t|haven'?t|isn'?t|aren'?t|denies|negative\s+for)\b",
+    r"have\s+not|hasn'?t|haven'?t|isn'?t|aren'?t|denies)\b",
     re.I,
 )
 _NEG_STOP = re.compile(r"[;:]|\bbut\b|\bexcept\b|\bunless\b|\bother\s+than\b|\bhowever\b|\bwho\b|\bwhich\b|\bthat\b", re.I)
@@ -191,7 +204,7 @@ _AGE_RANGE = re.compile(
 )
 _AGE_NUM = re.compile(r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d+)?)\s*" + _AGE_U + "?" + _AGE_TAIL, re.I)
 _AGE_POST = re.compile(
-    r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d+)?)\s*" + _AGE_U
+    r"(?<![\d.])(?P<v>\d{1,3}(?:\.\d+)?)\s*" + _AGE_U + "?"
     + r"(?:\s+of\s+age|\s+old)?\s*(?:,\s*)?(?:or|and)\s*(?P<dir>older|above|over|more|greater|younger|below|under|less)",
     re.I,
 )
@@ -233,9 +246,13 @@ def _age(text: str) -> list[Constraint]:
     for m in _AGE_POST.finditer(text):
         if any(a <= m.start() < b for a, b in taken):
             continue
-        if not (m.group("u").lower().startswith("y") or has_age_word):
+        unit = m.group("u")
+        bare = len(text.strip()) <= len(m.group(0)) + 12  # the whole criterion is "18 and over"
+        if unit is None and _age_kw(text, m.start()) is None and not bare:
             continue
-        v = units.years(float(m.group("v")), m.group("u"))
+        if unit is not None and not (unit.lower().startswith("y") or has_age_word):
+            continue
+        v = units.years(float(m.group("v")), unit or "years")
         if v is None or v > 130:
             continue
         up = m.group("dir").lower() in ("older", "above", "over", "more", "greater")
@@ -250,7 +267,7 @@ def _age(text: str) -> list[Constraint]:
             continue
         kw = _age_kw(text, cm.start())
         same_clause_age = bool(m.group("u") and m.group("u").lower().startswith("y") and _AGE_WORD.search(
-            text, max(0, m.start() - 60), m.start()) and not re.search(r"[;.]\s", text[max(0, m.start() - 60):m.start()]))
+            text, max(0, m.start() - 90), m.start()) and not re.search(r"[;.]\s", text[max(0, m.start() - 90):m.start()]))
         if kw is None and not m.group("tail") and not same_clause_age and not (
                 m.group("u") and re.search(r"older|younger", cm.group(0), re.I)):
             continue
@@ -318,11 +335,11 @@ def _healthy(text: str) -> list[Constraint]:
 # --- labs and scores ------------------------------------------------------------------------
 _FILLER = r"[^;\d<>≤≥=⩽⩾]{0,45}?"
 _ULN = (
-    r"(?:the\s+)?(?:institutional\s+|laboratory\s+|local\s+)?(?:(?:uln|lln)\b|(?:upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\((?:uln|lln)\))?|"
-    r"normal\s+(?:upper|lower)\s+limit)"
+    r"(?:of\s+)?(?:the\s+)?(?:institutional\s+|laboratory\s+|local\s+)?(?:(?:uln|lln)\b|(?:upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\((?:uln|lln)\))?|"
+    r"normal\s+(?:upper|lower)\s+limit|(?:the\s+)?normal\b(?!\s+(?:range|value)s?\s+(?:of|for)))"
 )
-_LIMIT = re.compile(r"\b(?:uln|lln|upper\s+limit|lower\s+limit|normal\s+upper|normal\s+lower)", re.I)
-_TIMES = r"\s*(?:x|×|\*|times|-?fold|folds)\s*"
+_LIMIT = re.compile(r"\b(?:uln|lln|upper\s+limit|lower\s+limit|normal\s+upper|normal\s+lower|normal)", re.I)
+_TIMES = r"\s*(?:x|×|\\?\*|times|-?fold|folds)\s*"
 _VALUE_RE = re.compile(
     r"(?P<pre>" + _FILLER + r")"
     r"(?:(?P<between>between|from)\s+(?P<lo>" + NUM + r")\s*(?P<lounit>[^\d;]{0,25}?)\s*(?:and|to|-|–)\s*(?P<hi>" + NUM + r")"
@@ -335,6 +352,7 @@ _VALUE_RE = re.compile(
 )
 _BASELINE = re.compile(r"\s*(?:of|from|compared\s+(?:to|with)|relative\s+to|over)?\s*(?:the\s+)?(?:their\s+)?baseline", re.I)
 _POSTCMP = re.compile(r"\s*(?:or\s+(?:more|greater|higher|above)|or\s+(?:less|lower|below)|and\s+above|and\s+below)", re.I)
+_RANGE_TAIL = re.compile(r"\s*(?:-|–|to|or)\s*(?P<hi>" + NUM + r")(?!\d|\.\d)", re.I)
 _WORD_TIMES = {"twice": 2.0, "two times": 2.0, "three times": 3.0, "four times": 4.0, "five times": 5.0}
 
 
@@ -367,6 +385,12 @@ def _quantity(text: str, m: re.Match[str], canonical: str | None, molar_mass: fl
     if low is not None and high is not None and low > high:
         return None
     unit = None
+    if comparator == "=" and value is not None and relative is None:
+        # "of 70-100", "of 0 or 1": a range (scores are integer-valued, so "0 or 1" is 0..1)
+        r = _RANGE_TAIL.match(text, end)
+        hi = _num(r.group("hi")) if r else None
+        if r and hi is not None and hi >= value:
+            low, high, value, comparator, end = value, hi, None, "between", r.end()
     if relative is None:
         u = units.match_unit(text, end, count=count)
         if u:
@@ -606,6 +630,12 @@ _EXAMPLES = re.compile(r"(?:\(\s*)?\b(?:e\.?\s*g\.?|eg|such\s+as|including|inclu
 _EXCEPT = re.compile(r"\b(?:other\s+than|except(?:\s+for)?|excluding|with\s+the\s+exception\s+of|apart\s+from|besides)\s+", re.I)
 _REGION_END = re.compile(r"[;)]|\.(?=\s|$)|\b(?:within|during|in\s+the\s+(?:last|past|previous)|before|prior\s+to|for\s+at\s+least|for\s+\d|at\s+(?:any\s+)?(?:time|dose)|unless|who|which|that)\b", re.I)
 _UNKNOWN_DRUG = re.compile(r"\b[a-z]{3,}(?:mab|cept|tinib|citinib|limus|parin|ciclib)\b", re.I)
+_WASHOUT = re.compile(
+    r"(?:at\s+least|more\s+than|greater\s+than|over|≥|>=?|a\s+minimum\s+of)\s*(?P<n>" + NUMW + r")\s*" + _UNIT_T
+    + r"\s+(?:must\s+have\s+)?(?:since|from|after|elapsed\s+(?:since|from))\s+(?:the\s+)?(?:last\s+|prior\s+|previous\s+|completion\s+of\s+)?",
+    re.I,
+)
+_KNOWN_NAMES = frozenset(n for _, n in lx.DRUGS) | frozenset(n for _, n in lx.DRUG_CLASSES) | {"non-biologic dmard"}
 _UNKNOWN_SUFFIXES = ("mab", "cept", "tinib", "citinib", "limus", "parin", "ciclib")
 _BACKGROUND = re.compile(
     r"\b(?:stable\s+(?:dose|dosage|regimen|treatment|therapy)|on\s+(?:a\s+)?stable|stable\s+on|currently\s+(?:on|receiving|taking|treated)|"
@@ -615,9 +645,7 @@ _BACKGROUND = re.compile(
 )
 _RECENT = re.compile(r"\brecently\s+(?:started|initiated|begun|began)|\bnewly\s+(?:started|initiated)", re.I)
 _MIN_DUR = re.compile(r"for\s+(?:at\s+least\s+|a\s+minimum\s+of\s+|≥\s*|>=\s*|more\s+than\s+|over\s+|>\s*)?(?P<n>" + NUMW + r")\s*" + _UNIT_T, re.I)
-_DOSE = re.compile(
-    r"(?P<c>" + COMP + r")?\s*(?P<v>" + NUM + r")\s*(?=mg|g\b|µg|ug|mcg)", re.I,
-)
+_DOSE = re.compile(r"(?<![\d.,])(?P<v>" + NUM + r")\s*(?=mg|g\b|µg|ug|mcg)", re.I)
 _EQUIV = re.compile(r"\s*(?:of\s+)?(?:(?P<drug>prednisone|prednisolone|methylprednisolone)\s*)?(?:or\s+(?:an?\s+)?(?:its\s+)?equivalent\w*|equivalent)?", re.I)
 
 
@@ -650,7 +678,8 @@ def _dose(text: str, a: int, b: int) -> DoseCondition | None:
         e = _EQUIV.match(text, u[1])
         drug = e.group("drug").lower() if e and e.group("drug") else None
         equivalent = bool(e and "equivalent" in e.group(0).lower())
-        c = _comparator(m.group("c")) if m.group("c") else "="
+        cm = _COMP_TAIL.search(text, max(a, m.start() - 40), m.start())
+        c = _comparator(cm.group(0)) if cm else "="
         pre = text[max(a, m.start() - 40):m.start()].lower()
         if c == "=" and re.search(r"increas\w*\s+(?:from|above)|above|exceed", pre):
             c = ">"
@@ -705,8 +734,14 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                     if phrase:
                         exc = (Excerpt(text=phrase, name=phrase.lower(), span=(r[1] - len(phrase), r[1])),)
             end = max([e] + [x.span[1] for x in mem + exc])
-            nxt = heads[k + 1][2] if k + 1 < len(heads) else b
+            wash = _WASHOUT.search(text, a, s)
             window = _window(text, e, b) or _window(text, a, s)
+            if wash:
+                n = _num(wash.group("n"))
+                unit = wash.group("u").lower()
+                if n is not None:
+                    window = TimeWindow(days=units.duration_days(n, unit), iso=_iso(n, unit), direction="before",
+                                        span=(wash.start(), wash.end()))
             dose = _dose(text, a, b)
             common = dict(text="", therapy=text[s:e], name=name, is_class=is_class, members=mem, exceptions=exc,
                           dose=dose, confidence=0.8 if is_class else 0.85)
@@ -718,12 +753,12 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                     min_duration_days=minimum, recently_started=bool(_RECENT.search(text, a, b)), **common)
             else:
                 c = TherapyConstraint(span=(s, end), window=window or TimeWindow(ever=True), **common)
-            if not (_UNKNOWN_DRUG.fullmatch(name) and name not in {n for n, _ in lx.DRUGS}):
-                pass
-            else:
-                c.confidence = 0.5
+            if wash:
+                # "≥ 4 weeks since prior X" requires *no* X inside the window: a negated exposure
+                c.negated = True
+            if name not in _KNOWN_NAMES:
+                c.confidence = 0.5  # matched only by its INN suffix (-mab, -cept, -tinib, …)
             made.append(c)
-            del nxt
         out.extend(made)
         if len(made) > 1:
             gaps = " ".join(text[heads[k][3]:heads[k + 1][2]] for k in range(len(heads) - 1))
@@ -759,7 +794,7 @@ _DISEASES: tuple[tuple[str, str], ...] = (
     (r"organ\s+transplant\w*|transplantation", "organ transplantation"),
     (r"infections?", "infection"),
 )
-_DISEASE_RE = lx._compile(_DISEASES, "x")
+_DISEASE_RE = lx.compile_alternation(_DISEASES, "x")
 _DISEASE_GATE = lx.Gate(
     stems=("igg4", "immunoglobulin g4", "lupus", "sle", "sclerosis", "scleroderma", "ssc", "rheumatoid", "sj",
            "vasculitis", "pancreatitis", "cholangitis", "malignan", "cancer", "neoplasm", "carcinoma", "tumo",
@@ -768,18 +803,15 @@ _DISEASE_GATE = lx.Gate(
            "mental", "suicid", "anaphyla", "allerg", "hypersensitivity", "transplant", "infection"),
     tokens=frozenset({"ra", "aip", "ild"}),
 )
+_TRIGGER_GATE = ("history", "hx ", "diagnos", "evidence", "presence", "suffer", "presenting", " with", "known",
+                 "current", "concomitant", "existing", "uncontrolled", "significant")
 _TRIGGER = re.compile(
     r"(?<![\w-])(?:(?:history|hx)\s+of|diagnos(?:is|ed)\s+(?:of|with|as)|evidence\s+of|presence\s+of|"
     r"suffer(?:s|ing)?\s+from|presenting\s+with|(?:patients?|subjects?|participants?|individuals?)\s+with|known|current|"
     r"concomitant|co-?existing|uncontrolled|clinically\s+significant)\s+(?:an?\s+|any\s+|the\s+)?",
     re.I,
 )
-_PHRASE_END = re.compile(
-    r"[;,.:()\[\]]|\b(?:within|in\s+the\s+(?:last|past|previous)|except|other\s+than|excluding|with\s+the\s+exception|"
-    r"that|which|who|defined|as\s+defined|as\s+determined|according|requiring|including|such\s+as|or|and/or|if|unless|"
-    r"based|per|by|at\s+(?:screening|baseline)|before|prior|during|after)\b",
-    re.I,
-)
+_ALLERGEN = re.compile(r"\s*(?:or\s+intolerance\s+|or\s+hypersensitivity\s+|reactions?\s+)?(?:to|against)\s+", re.I)
 _HARD_END = re.compile(r"[;.:()\[\]]|\b(?:within|in\s+the\s+(?:last|past|previous)|except|other\s+than|excluding|with\s+the\s+exception|that|which|who|defined|as\s+defined|as\s+determined|according|requiring|including|such\s+as|if|unless|based|per|at\s+(?:screening|baseline)|before|prior\s+to|during|after)\b", re.I)
 _QUALIFIERS = (
     (re.compile(r"\bnew(?:ly)?[\s-]*(?:onset|diagnosed)\b|\bnew\s+diagnosis\b", re.I), "new_onset"),
@@ -812,16 +844,31 @@ def _disease_name(phrase: str) -> str | None:
     return _DISEASES[int(m.lastgroup[1:])][1]
 
 
+_ITEM_SEP = re.compile(r",?\s+(?:or|and/or)\s+|,\s*(?:(?:or|and/or)\s+)?", re.I)
+
+
 def _split_items(text: str, s: int, e: int) -> list[tuple[int, int]]:
     out, pos = [], s
-    for m in re.finditer(r"\s+(?:or|and/or)\s+|,\s*", text[s:e]):
-        a, b = s + m.start(), s + m.end()
+    for m in _ITEM_SEP.finditer(text, s, e):
+        a, b = m.start(), m.end()
         if a > pos:
             out.append((pos, a))
         pos = b
     if pos < e:
         out.append((pos, e))
-    return [(a, b) for a, b in out if re.search(r"[A-Za-z]{2}", text[a:b])]
+    out = [(a, b) for a, b in out if re.search(r"[A-Za-z]{2}", text[a:b])]
+    # "histologic or cytologic confirmation", "known or suspected X": a lone modifier that
+    # is not itself a disease coordinates with the next item, so it joins it
+    merged: list[tuple[int, int]] = []
+    pending: int | None = None
+    for k, (a, b) in enumerate(out):
+        start = a if pending is None else pending
+        pending = None
+        if k + 1 < len(out) and len(text[a:b].split()) == 1 and _disease_name(text[a:b]) is None:
+            pending = start
+            continue
+        merged.append((start, b))
+    return merged
 
 
 def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[int, int]],
@@ -888,7 +935,7 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
     out.extend(crit_made)
 
     # trigger phrases: "history of X", "patients with X or Y"
-    for m in _TRIGGER.finditer(text):
+    for m in (_TRIGGER.finditer(text) if any(map(low.__contains__, _TRIGGER_GATE)) else ()):
         if any(a <= m.start() < b for a, b in taken) or _in(consumed, m.start()):
             continue
         ca, cb = _clause_of(clauses, m.start())
@@ -917,12 +964,19 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
 
     # named diseases not already covered
     for m in (_DISEASE_RE.finditer(text) if _DISEASE_GATE.open(low) else ()):
-        if any(a <= m.start() < b for a, b in taken) or _in(consumed, m.start()):
+        if (any(a <= m.start() < b for a, b in taken) or _in(consumed, m.start())
+                or any(c.span[0] <= m.start() < c.span[1] for c in out)):
             continue
         ca, cb = _clause_of(clauses, m.start())
         name = _DISEASES[int(m.lastgroup[1:])][1] if m.lastgroup else m.group(0).lower()
         exc = exceptions(m.end(), cb)
         span_end = max([m.end()] + [x.span[1] for x in exc])
+        if name == "hypersensitivity":
+            # "allergy to cyclophosphamide or mesna": the drugs are what the allergy is to
+            to = _ALLERGEN.match(text, m.end(), cb)
+            if to:
+                h = _HARD_END.search(text, to.end(), cb)
+                span_end = max(span_end, h.start() if h else cb)
         out.append(ConditionConstraint(
             span=(m.start(), span_end), condition=m.group(0), name=name,
             qualifiers=qualifiers(max(ca, m.start() - 60), min(cb, m.end() + 20)), active_by=active_by(ca, cb),
@@ -984,8 +1038,7 @@ def _resolve(cands: list[Constraint]) -> list[Constraint]:
 _CONNECT = re.compile(r"^[\s,]*(?P<w>or|and/or|and)[\s,]*$", re.I)
 
 
-def _connector_groups(items: list[Constraint], grouped: set[int], clauses: list[tuple[int, int]],
-                      text: str) -> list[tuple[str, list[Constraint]]]:
+def _connector_groups(items: list[Constraint], grouped: set[int], text: str) -> list[tuple[str, list[Constraint]]]:
     """Adjacent same-kind constraints joined only by "or"/"and" (e.g. "HBsAg or HBcAb")."""
     out: list[tuple[str, list[Constraint]]] = []
     run: list[Constraint] = []
@@ -1043,7 +1096,7 @@ def _parse(text: str, polarity: str) -> list[Constraint]:
         c.polarity = polarity
         c.text = text[c.span[0]:c.span[1]]
         ca, _ = _clause_of(clauses, c.span[0])
-        c.negated = _negated(text, c.span[0], ca)
+        c.negated = c.negated or _negated(text, c.span[0], ca)
     index = {id(c): i for i, c in enumerate(kept)}
     grouped: set[int] = set()
     result: list[Constraint] = list(kept)
@@ -1051,7 +1104,7 @@ def _parse(text: str, polarity: str) -> list[Constraint]:
     for op, ms in all_groups:
         if len(ms) > 1:
             grouped.update(id(m) for m in ms)
-    all_groups += _connector_groups(kept, grouped, clauses, text)
+    all_groups += _connector_groups(kept, grouped, text)
     for op, ms in all_groups:
         ms = [m for m in ms if id(m) in index]
         if len(ms) < 2:

@@ -35,7 +35,7 @@ Span(field='eligibility', start=74, end=83)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kg.model import Criterion, Polarity, Span
 
@@ -50,7 +50,9 @@ _MARKER_RE = re.compile(
       | \d{1,2}(?:\.\d{1,2})+(?=[ \t]+[A-Z])  # 1.2 Title (not "2.0 mg")
       | \d{1,3}[.)]                   # 1. 1)
       | \(\d{1,3}\)                   # (1)
-      | [a-zA-Z][.)](?![a-zA-Z])      # a. a) B.
+      | [a-z][.)](?![a-zA-Z])         # a. a)
+      | [A-Z]\)                       # B)
+      | [A-Z]\.(?=[ \t]+[^a-z \t])     # B. (but "M. tuberculosis" is not a marker)
       | \([a-zA-Z]\)                  # (a)
       | (?:i{1,3}|iv|vi{0,3}|ix|x)[.)]   # roman numerals
       | \((?:i{1,3}|iv|vi{0,3}|ix|x)\)
@@ -109,6 +111,7 @@ _HEAD_INCL_LEADIN_RE = re.compile(
 # Mid-line heading: "... last visit. Exclusion Criteria: 1. ..."
 _HEAD_INLINE_RE = re.compile(r"(?i)\b(?:key\s+|main\s+)?(?:inclusion|exclusion)\s+criteri(?:a|on)\s*:")
 _TITLE_HEAD_RE = re.compile(r"(?:Key\s+|KEY\s+)?(?:Inclusion|Exclusion|INCLUSION|EXCLUSION)\s+(?:Criteri|CRITERI)")
+_HEAD_HINT_RE = re.compile(r"(?i)clu|elig|criteri|must|entry|selection")
 _EXCLUDED_WHEN_RE = re.compile(r"(?i)excluded\s+(?:within|during|at|for|\d)[^:]*:")
 _EXCL_WORD_RE = re.compile(r"(?i)exclu|inelig|non[- ]?inclu|not\s+(?:be\s+)?eligible|must\s+not|cannot")
 _INCL_WORD_RE = re.compile(r"(?i)(?<!non-)(?<!non )inclu")
@@ -122,6 +125,8 @@ def _heading_polarity(head: str) -> Polarity:
 
 def _match_heading(text: str, pos: int, end: int, marked: bool) -> int | None:
     """End offset of a polarity heading at text[pos:end] (one line, stripped), else None."""
+    if not _HEAD_HINT_RE.search(text, pos, end):
+        return None  # cheap filter: most lines are criteria
     for rx in (_HEAD_BARE_RE, _HEAD_COLON_RE, _HEAD_SHORT_RE):
         m = rx.match(text, pos, end)
         if m:
@@ -196,7 +201,7 @@ def _lstrip(text: str, start: int, end: int) -> int:
 
 
 # -- the splitter ------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class _Item:
     start: int
     end: int
@@ -211,7 +216,6 @@ class _Item:
     split_done: bool = False
     section: int = 0  # heading count before the item: nesting never crosses a heading
     parent: int | None = None
-    children: list[int] = field(default_factory=list)
 
     @property
     def marked(self) -> bool:
@@ -219,15 +223,6 @@ class _Item:
 
     def colon(self, text: str) -> bool:
         return text[_rstrip(text, self.start, self.end) - 1 : self.end].rstrip().endswith(":")
-
-
-@dataclass
-class _Line:
-    start: int  # offset of the first content character (after indentation)
-    end: int  # offset after the last non-blank character
-    line_start: int
-    indent: int
-    after_heading: bool = False
 
 
 _COLLAPSE_RE = re.compile(r"[ \t\r]*\n[ \t\r\n]*|\r+")
@@ -324,6 +319,8 @@ def _items(text: str) -> list[_Item]:
                 items.append(it)
                 cur = it
             elif cur is not None and first and _continues(text, cur, a, b, line_indent, prev_blank, prev_len, width):
+                if cur.end <= cur.start:  # the text of a lone marker's item starts here
+                    cur.start = a
                 cur.end = b
             else:
                 it = _Item(a, b, polarity, indent=line_indent, blank_before=prev_blank, content_col=a - line_start,

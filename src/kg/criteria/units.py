@@ -82,18 +82,18 @@ for _n in (3, 6, 9, 12):
     for _vol, _pv in (("L", "L"), ("uL", "uL"), ("mm3", "mm**3"), ("mL", "mL")):
         _PINT[f"10*{_n}/{_vol}"] = (f"1/{_pv}", 10.0**_n)
 
-_VOL = {"l": "L", "ul": "uL", "µl": "uL", "μl": "uL", "mm3": "mm3", "mm^3": "mm3", "mm³": "mm3", "ml": "mL"}
+_VOL = {"l": "L", "ul": "uL", "µl": "uL", "μl": "uL", "mm3": "mm3", "mm^3": "mm3", "mm\\^3": "mm3", "mm³": "mm3", "ml": "mL"}
 
 _POW = re.compile(
-    r"(?:[x×*✕]\s*)?10\s*(?:\^|\*\*|\*|e|exp)?\s*[\(\[]?\s*(3|6|9|12|³|⁹|⁶)\s*[\)\]]?\s*(?:cells?\s*)?"
-    r"(?:/|per\s+)\s*(l|[uµμ]l|mm\s*\^?\s*[3³]|ml)\b",
+    r"(?:\\?[x×*✕]\s*)?10\s*(?:\\?\^|\\?\*\\?\*|\\?\*|e|exp)?\s*[\(\[]?\s*(3|6|9|12|³|⁹|⁶)\s*[\)\]]?\s*(?:cells?\s*)?"
+    r"(?:/|per\s+)\s*(l|[uµμ]l|mm\s*(?:\\?\^)?\s*[3³]|ml)\b",
     re.I,
 )
 _SUPER = {"³": "3", "⁶": "6", "⁹": "9"}
 
 _EGFR = (
     r"ml\s*/\s*\(?\s*min(?:ute)?s?\s*(?:[/·.*×x⋅∙]|\s|per)\s*\(?\s*1[.,·]73\s*"
-    r"(?:m\s*\^?\s*[2²]|sq\.?\s*m\.?|square\s+met(?:er|re)s?)\s*\)?\)?"
+    r"(?:m\s*(?:\\?\^)?\s*[2²]|sq\.?\s*m\.?|square\s+met(?:er|re)s?)\s*\)?\)?"
 )
 
 #: (pattern, UCUM code), tried in order at the position right after a number.
@@ -103,8 +103,8 @@ _SPELLINGS: list[tuple[re.Pattern[str], str]] = [
         (_EGFR, "mL/min/{1.73_m2}"),
         (r"ml\s*/\s*min(?:ute)?\b", "mL/min"),
         (r"cells?\s*/\s*(?:[uµμ]l|microlit(?:er|re))\b", "{cells}/uL"),
-        (r"cells?\s*/\s*(?:mm\s*\^?\s*[3³]|cu\.?\s*mm)", "{cells}/mm3"),
-        (r"(?:/|per\s+)\s*(?:mm\s*\^?\s*[3³]|cu\.?\s*mm|cubic\s+mil+imet(?:er|re))", "/mm3"),
+        (r"cells?\s*/\s*(?:mm\s*(?:\\?\^)?\s*[3³]|cu\.?\s*mm)", "{cells}/mm3"),
+        (r"(?:/|per\s+)\s*(?:mm\s*(?:\\?\^)?\s*[3³]|cu\.?\s*mm|cubic\s+mil+imet(?:er|re))", "/mm3"),
         (r"/\s*[uµμ]l\b", "/uL"),
         (r"(?:gm?|grams?)\s*/\s*d[l]\b", "g/dL"),
         (r"mg\s*/\s*d[l]\b", "mg/dL"),
@@ -123,7 +123,7 @@ _SPELLINGS: list[tuple[re.Pattern[str], str]] = [
         (r"[uµμ]g\s*/\s*l\b", "ug/L"),
         (r"ng\s*/\s*ml\b", "ng/mL"),
         (r"pg\s*/\s*ml\b", "pg/mL"),
-        (r"[uµμ]mol\s*/\s*l\b", "umol/L"),
+        (r"(?:[uµμ]|micro\s*)mol\s*/\s*l\b", "umol/L"),
         (r"mmol\s*/\s*l\b", "mmol/L"),
         (r"nmol\s*/\s*l\b", "nmol/L"),
         (r"m[Ee]q\s*/\s*l\b", "meq/L"),
@@ -133,7 +133,7 @@ _SPELLINGS: list[tuple[re.Pattern[str], str]] = [
         (r"i\.?u\.?\s*/\s*l\b", "[IU]/L"),
         (r"u\s*/\s*l\b", "U/L"),
         (r"(?:copies|cp)\s*/\s*ml\b", "{copies}/mL"),
-        (r"kg\s*/\s*m\s*\^?\s*[2²]", "kg/m2"),
+        (r"kg\s*/\s*m\s*(?:\\?\^)?\s*[2²]", "kg/m2"),
         (r"mm\s*/\s*(?:h|hr|hour)\b", "mm/h"),
         (r"mm\s*hg\b", "mm[Hg]"),
         (r"%|per\s*cent\b", "%"),

@@ -14,7 +14,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg import vocab as v
 from kg.drugs.catalogue import Catalogue, load
-from kg.drugs.resolve import resolve_intervention
+from kg.drugs.resolve import Resolution, resolve_intervention
 
 #: scheme -> (datatype property, namespace of the canonical IRI, literal prefix to drop)
 _ID_PROPS = {
@@ -40,8 +40,20 @@ def _external_iri(scheme: str, ident: str) -> URIRef:
 
 
 def catalogue_graph(catalogue: Catalogue | None = None) -> Graph:
-    """Ontology plus one kg:Drug individual per catalogue row, with mechanisms and targets."""
-    return _catalogue_graph(catalogue) if catalogue is not None else _cached_catalogue_graph()
+    """Ontology plus one kg:Drug individual per catalogue row, with mechanisms and targets.
+
+    Returns a new graph each call (the default catalogue's is built once and copied), so
+    callers may change it.
+    """
+    if catalogue is not None:
+        return _catalogue_graph(catalogue)
+    g = Graph()
+    cached = _cached_catalogue_graph()
+    for prefix, ns in cached.namespaces():
+        g.bind(prefix, ns)
+    for t in cached:
+        g.add(t)
+    return g
 
 
 @lru_cache(maxsize=1)
@@ -96,19 +108,42 @@ def _catalogue_graph(cat: Catalogue) -> Graph:
     return g
 
 
-def link_interventions(g: Graph) -> list[str]:
-    """Add ``?intervention kg:administers ?drug`` for every resolvable kg:Intervention label.
+#: Intervention types whose unresolved names are not worth reporting (they are rarely drugs).
+_NON_DRUG_TYPES = {
+    v.concept("intervention_type", t) for t in ("procedure", "device", "behavioral", "radiation", "diagnostic_test")
+}
 
-    Returns the labels that did not fully resolve (placebos count as resolved: they
-    administer no drug). Drugs of the parts that did resolve are still linked, since each
-    such part matched a catalogue name exactly.
+
+def _resolve_node(g: Graph, node: URIRef, label: str) -> Resolution:
+    """The label's resolution; if it fails, the other names' when they all agree."""
+    res = resolve_intervention(label)
+    if not res.unresolved or res.drugs:
+        return res
+    alts = [resolve_intervention(str(o)) for o in g.objects(node, SKOS.altLabel)]
+    found = {tuple(a.drugs) for a in alts if a.drugs and not a.unresolved}
+    if len(found) == 1:
+        return Resolution(list(next(iter(found))), res.is_placebo, False, "other name")
+    return res
+
+
+def link_interventions(g: Graph) -> list[str]:
+    """Add ``?intervention kg:administers ?drug`` for every resolvable kg:Intervention.
+
+    The rdfs:label is resolved first; when it does not resolve, the intervention's other
+    names (skos:altLabel) are used if they all name the same drugs. Returns the labels of
+    drug-like interventions that did not fully resolve (placebos count as resolved: they
+    administer no drug; procedures, devices and the like are not reported). Drugs of the
+    parts that did resolve are still linked, since each such part matched a catalogue name
+    exactly.
     """
     unresolved: list[str] = []
     for node in set(g.subjects(RDF.type, v.Intervention)):
+        if not isinstance(node, URIRef):
+            continue
         for label in g.objects(node, RDFS.label):
-            res = resolve_intervention(str(label))
+            res = _resolve_node(g, node, str(label))
             for drug in res.drugs:
                 g.add((node, v.administers, drug))
-            if res.unresolved:
+            if res.unresolved and not set(g.objects(node, v.interventionType)) & _NON_DRUG_TYPES:
                 unresolved.append(str(label))
     return sorted(set(unresolved))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -29,13 +30,30 @@ def _java() -> str:
 
 
 def infer(g: Graph | None = None) -> Graph:
-    """Classify ``g`` (default: the full catalogue graph) with HermiT; return new triples."""
+    """Classify ``g`` (default: the full catalogue graph) with HermiT; return new triples.
+
+    The default catalogue's inferences are computed once per process (they depend only on
+    package data); the caller gets a copy it may change.
+    """
+    if g is None:
+        cached = _catalogue_inferences()
+        out = Graph()
+        for t in cached:
+            out.add(t)
+        return out
+    return _infer(g)
+
+
+@lru_cache(maxsize=1)
+def _catalogue_inferences() -> Graph:
+    from kg.drugs.rdf import catalogue_graph
+
+    return _infer(catalogue_graph())
+
+
+def _infer(g: Graph) -> Graph:
     import owlready2
 
-    if g is None:
-        from kg.drugs.rdf import catalogue_graph
-
-        g = catalogue_graph()
     owlready2.JAVA_EXE = _java()
     with _LOCK, tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "drugs.nt"

@@ -133,31 +133,34 @@ def _clean(name: str) -> str:
     return _squash(_NOISE.sub(" ", t))
 
 
+_BRACKETS = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+
+
 def _resolve_part(part: str) -> tuple[list[str], bool, list[str]]:
-    """(slugs, is_placebo, unknown parts) for one piece of an intervention name."""
+    """(slugs, is_placebo, unknown parts) for one piece of an intervention name.
+
+    Brackets hold synonyms, brands, codes or notes: the name outside them decides, and a
+    bracket naming a *different* drug makes the piece contradictory (unresolved). When the
+    outside is only a sponsor code or noise, a bracket that names one drug decides.
+    """
     if _PLACEBO.search(part):
         return [], True, []
-    hit = _lookup(part)
+    hit = _lookup(part) or _lookup(_clean(part))
     if hit is None:
-        bare = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", " ", part)
-        inner = [x for x in re.findall(r"\(([^()]*)\)|\[([^\[\]]*)\]", part) for x in x if x]
-        main = _lookup(_clean(bare)) if _clean(bare) else None
-        alts = []
-        for x in inner:
-            for piece in re.split(r"[,;+]", x):
-                found = _lookup(_clean(normalize(piece)))
-                if found:
-                    alts.append(found)
+        outside = _clean(_BRACKETS.sub(" ", part))
+        main = _lookup(outside) if outside else None
+        inside = {
+            found
+            for inner in _BRACKETS.findall(part)
+            for piece in re.split(r"[,;+]", inner)
+            if (found := _lookup(_clean(normalize(piece))))
+        }
         if main is not None:
-            # a parenthesis naming a *different* drug makes the name contradictory
-            if any(set(a) - set(main) for a in alts):
+            if any(set(found) - set(main) for found in inside):
                 return [], False, [part]
             hit = main
-        elif _clean(bare) == "" or _lookup(_clean(bare)) is None:
-            if alts and len({a for a in alts}) == 1 and not _clean(bare).strip():
-                hit = alts[0]
-            elif alts and len(set(alts)) == 1 and _is_code_or_noise(_clean(bare)):
-                hit = alts[0]
+        elif len(inside) == 1 and _is_code_or_noise(outside):
+            hit = next(iter(inside))
     if hit is None:
         return [], False, [part]
     return list(hit), False, []
@@ -169,20 +172,19 @@ def _is_code_or_noise(text: str) -> bool:
 
 
 def _top_level_split(name: str) -> list[str]:
-    parts, depth, buf = [], 0, ""
-    i = 0
+    """Split on combination separators that are not inside brackets."""
+    parts: list[str] = []
+    buf, depth, i = "", 0, 0
     while i < len(name):
         ch = name[i]
-        depth += ch in "([" 
-        depth -= ch in ")]"
-        if depth == 0:
-            m = _SPLIT.match(name, i)
-            if m and m.end() > i and (m.group(0).strip() or m.group(0) == " "):
-                if m.group(0).strip():
-                    parts.append(buf)
-                    buf = ""
-                    i = m.end()
-                    continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (m := _SPLIT.match(name, i)) and m.group(0).strip():
+            parts.append(buf)
+            buf, i = "", m.end()
+            continue
         buf += ch
         i += 1
     parts.append(buf)

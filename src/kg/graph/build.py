@@ -230,7 +230,7 @@ class _Builder:
         self.lit(rn, V.duration, reg.duration)
         self.lit(rn, V.text, reg.text)
 
-    def intervention_node(self, iv: Intervention) -> URIRef:
+    def intervention_node(self, iv: Intervention, index: int = 0) -> URIRef:
         node = V.trial_part_iri(self.trial, "intervention", V.slug(iv.name))
         self.add((self.trial, V.hasIntervention, node))
         self.add((node, RDF.type, V.Intervention))
@@ -243,13 +243,14 @@ class _Builder:
         for other in iv.other_names:
             self.add((node, SKOS.altLabel, Literal(other)))
         if iv.regimen:
-            self.regimen(node, V.slug(iv.name), iv.regimen)
+            # Keyed by position too: a record may list one drug twice with two doses.
+            self.regimen(node, f"{V.slug(iv.name)}-{index}", iv.regimen)
         return node
 
     def arms_and_interventions(self) -> None:
         by_name: dict[str, URIRef] = {}
-        for iv in self.r.interventions:
-            by_name[iv.name.casefold()] = self.intervention_node(iv)
+        for index, iv in enumerate(self.r.interventions, start=1):
+            by_name[iv.name.casefold()] = self.intervention_node(iv, index)
         for i, arm in enumerate(self.r.arms, start=1):
             node = V.trial_part_iri(self.trial, "arm", V.slug(arm.label) if arm.label else str(i))
             self.add((self.trial, V.hasArm, node))

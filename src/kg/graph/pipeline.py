@@ -88,12 +88,9 @@ def _crosswalk(path: str | os.PathLike[str] | None) -> object | None:
 
 def ontology_graph() -> Graph:
     """All ontology modules (``ontology/*.ttl`` except the SHACL shapes) as one graph."""
-    g = Graph()
-    root = resources.files("kg") / "ontology"
-    for entry in sorted(root.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".ttl") and entry.name != "shapes.ttl":
-            g.parse(data=entry.read_text(encoding="utf-8"), format="turtle")
-    return g
+    from kg.graph.ontology import load_ontology
+
+    return load_ontology()
 
 
 def _shared_graphs() -> dict[URIRef, Callable[[], Graph]]:

@@ -117,19 +117,25 @@ def _dose(text: str, drug: str | None) -> re.Match[str] | None:
     matches = [m for m in _DOSE_RE.finditer(text) if m.group("u") != "%"]
     if not matches:
         return None
-    if drug:
-        at = text.lower().find(drug.lower())
-        if at >= 0:
-            after = [m for m in matches if m.start() >= at]
-            # the dose stated right after the drug name, else the closest one before it
-            if after and after[0].start() - at < len(drug) + 60:
-                return after[0]
-            before = [m for m in matches if m.end() <= at]
-            if before and at - before[-1].end() < 15:
-                return before[-1]
-            if after:
-                return after[0]
-    return matches[0]
+    if not drug:
+        return matches[0]
+    mentions = [m.start() for m in re.finditer(re.escape(drug), text, re.IGNORECASE)]
+    if not mentions:
+        return matches[0]
+    # the dose stated right after a mention of the drug ("belimumab 10 mg/kg", "MMF (0.5 g …)")
+    # or just before it ("50 mg oral sildenafil"), within the same sentence
+    for at in mentions:
+        after = [m for m in matches if m.start() >= at + len(drug)]
+        before = [m for m in matches if m.end() <= at]
+        for m in after[:1]:
+            gap = text[at + len(drug) : m.start()]
+            if len(gap) <= 60 and not re.search(r"[.;]\s", gap):
+                return m
+        for m in before[-1:]:
+            gap = text[m.end() : at]
+            if len(gap) <= 15 and not re.search(r"[.;]\s", gap):
+                return m
+    return None
 
 
 def _route(text: str) -> str | None:

@@ -55,7 +55,6 @@ PRIORITY = 10
 _NOT_TEXT_SUFFIXES = {".md", ".markdown", ".tsv", ".csv", ".json", ".jsonl", ".xml", ".html", ".htm", ".pdf",
                       ".ann", ".conf", ".py", ".rq", ".ttl", ".owl", ".yaml", ".yml", ".zip", ".gz"}
 _BULLET = "•·▪◦‣●"
-_NCT_RE = re.compile(r"\bNCT\d{8}\b")
 _OWN_ID_RE = re.compile(
     r"(?im)^[ \t]*(?:[" + _BULLET + r"-][ \t]*)?(?:clinical\s*study\s*identifier|nct\s*(?:number|id)|"
     r"clinicaltrials\.gov\s*(?:identifier|id)|study\s*identifier|trial\s*(?:identifier|id)|identifier)"
@@ -76,7 +75,7 @@ _CHROME_RE = re.compile(
     r"|no\s+annotations\s+made\s+yet|user\s+name|added\s+by.*|reply\s+by.*|lorem\s+ipsum.*)[ \t]*$"
 )
 _ELIG_START_RE = re.compile(
-    r"(?im)^[ \t]*(?:eligibility\s+criteria|inclusion\s+criteria|key\s+inclusion\s+criteria|eligibility)\b[ \t]*:?"
+    r"(?im)^[ \t]*(?:eligibility(?:\s+criteria)?[ \t]*(?::|$)|(?:key\s+)?inclusion\s+criteria\b)"
 )
 _CUE_RE = re.compile(
     r"(?im)^[ \t]*(?:about\s+this\s+trial|eligibility\s+criteria|arms\s+of\s+the\s+study|sites\s*/\s*locations"
@@ -229,13 +228,15 @@ def _record(text: str, source_path: str, stem: str, digest: str) -> TrialRecord:
     title_end = _title(text, rec)
     if title_end:
         used.append((0, title_end))
-    _labelled_facts(text, rec, used)
+    treatments = _labelled_facts(text, rec, used)
     _about(text, rec, used, title_end)
     elig_range = _eligibility(text, rec, source_path, record_id)
     if elig_range:
         used.append(elig_range)
     _sites(text, rec, used)
     _arms(text, rec, used)
+    if not rec.arms:
+        _arms_from_treatments(rec, treatments)
     _prose(text, rec, used)
     if rec.interventions and rec.design.study_type is None:
         # pages list "Treatment …" / arms with drugs only for interventional trials
@@ -266,7 +267,9 @@ def _title(text: str, rec: TrialRecord) -> int:
     return end
 
 
-def _labelled_facts(text: str, rec: TrialRecord, used: list[tuple[int, int]]) -> None:
+def _labelled_facts(text: str, rec: TrialRecord, used: list[tuple[int, int]]) -> list[str]:
+    """Read "Label value" lines; returns the entries of the "Treatment" line as written."""
+    treatments: list[str] = []
     for m in _LABEL_VALUE_RE.finditer(text):
         if any(a <= m.start() < b for a, b in used):
             continue
@@ -275,6 +278,7 @@ def _labelled_facts(text: str, rec: TrialRecord, used: list[tuple[int, int]]) ->
         if label in ("condition", "conditions"):
             rec.conditions.extend(Condition(c) for c in _split_names(value) if c)
         elif label in ("treatment", "treatments"):
+            treatments.extend(e.strip() for e in re.split(r"[;,]", value) if e.strip())
             for name in _split_names(value):
                 _add_intervention(rec, Intervention(name=name), None)
         elif label == "sponsor":
@@ -288,7 +292,7 @@ def _labelled_facts(text: str, rec: TrialRecord, used: list[tuple[int, int]]) ->
         elif label in ("status", "recruitment status"):
             rec.status = value.lower().replace(",", "").replace(" ", "_")
         elif label == "phase":
-            rec.design.phases = [p for p in ("phase" + d for d in re.findall(r"\d", value))]
+            rec.design.phases = ["phase" + d for d in re.findall(r"\d", value)] or ["na"]
         else:
             continue
         used.append(m.span())
@@ -313,6 +317,7 @@ def _labelled_facts(text: str, rec: TrialRecord, used: list[tuple[int, int]]) ->
         used.append(m.span())
     for m in re.finditer(r"(?im)^[ \t]*[" + _BULLET + r"][ \t]*participants\s+needed[ \t]*$", text):
         used.append(m.span())
+    return treatments
 
 
 def _split_names(value: str) -> list[str]:
@@ -443,6 +448,25 @@ def _arms(text: str, rec: TrialRecord, used: list[tuple[int, int]]) -> None:
             for name in named[i]:
                 arm.intervention_names.append(name)
                 _add_intervention(rec, Intervention(name=name, arm_labels=[label]), label)
+
+
+def _arms_from_treatments(rec: TrialRecord, entries: list[str]) -> None:
+    """Pages without an arms block list each arm's treatment on the "Treatment" line
+    ("prednisone, Prednisone and Belimumab"): when an entry combines others, each entry is
+    one arm's treatment. The arm says it was derived, so nobody takes it for registry text.
+    """
+    combined = [e for e in entries if len(_split_names(e)) > 1]
+    if len(entries) < 2 or not combined:
+        return
+    by_name = {iv.name.casefold(): iv for iv in rec.interventions}
+    for entry in entries:
+        arm = Arm(label=entry, description="arm derived from the page's treatment list")
+        for name in _split_names(entry):
+            arm.intervention_names.append(name)
+            iv = by_name.get(name.casefold())
+            if iv is not None and entry not in iv.arm_labels:
+                iv.arm_labels.append(entry)
+        rec.arms.append(arm)
 
 
 def _is_intervention_name(line: str) -> bool:

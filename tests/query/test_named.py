@@ -1,0 +1,87 @@
+"""Every shipped .rq file: header, parameters, and a run against the demo store."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.errors import ParameterError, QueryError
+from kg.query.named import load_queries, parse_header, run_named
+from kg.query.output import rows
+
+QUERIES = load_queries()
+PARAM_EXAMPLES = {"trial": "NCT04660565", "drug": "belimumab", "mechanism": "BLyS", "condition": "lupus",
+                  "limit": "5", "integer": "5"}
+
+
+def test_queries_ship_with_headers() -> None:
+    assert {"trials", "criteria"} <= set(QUERIES)
+    for q in QUERIES.values():
+        assert q.summary, q.name
+        for p in q.params:
+            assert p.description, (q.name, p.name)
+
+
+@pytest.mark.parametrize("name", sorted(QUERIES))
+def test_every_query_runs_on_the_demo_store(name: str, demo_store) -> None:
+    q = QUERIES[name]
+    params = {p.name: PARAM_EXAMPLES.get(p.name, PARAM_EXAMPLES.get(p.type, "x")) for p in q.params if p.required}
+    run = run_named(demo_store, name, params)
+    assert run.result.type in ("SELECT", "ASK", "CONSTRUCT")
+
+
+def test_trials_lists_the_four_demo_trials(demo_store) -> None:
+    out = rows(run_named(demo_store, "trials").result)
+    assert [r["id"] for r in out] == ["NCT01670565", "NCT04660565", "NCT04893161", "NCT05974683"]
+    for r in out:
+        assert r["title"] and r["conditions"] and r["sponsor"] and r["sources"]
+    by_id = {r["id"]: r for r in out}
+    assert "belimumab" in by_id["NCT04893161"]["interventions"].lower()
+
+
+def test_criteria_by_nct_curie_and_iri_agree(demo_store) -> None:
+    a = rows(run_named(demo_store, "criteria", {"trial": "NCT04660565"}).result)
+    b = rows(run_named(demo_store, "criteria", {"trial": "ctgov:NCT04660565"}).result)
+    c = rows(run_named(demo_store, "criteria", {"trial": "https://w3id.org/kg/id/trial/NCT04660565"}).result)
+    d = rows(run_named(demo_store, "criteria", {"trial": "kgid:trial/NCT04660565"}).result)
+    assert a == b == c == d
+    assert {r["polarity"] for r in a} == {"inclusion", "exclusion"}
+    inc = [r["order"] for r in a if r["polarity"] == "inclusion"]
+    assert inc == sorted(inc) and inc[0] == 1
+    assert any("biologic" in r["text"].lower() for r in a if r["polarity"] == "exclusion")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({}, "needs -p trial"),
+        ({"trial": "NCT99999999"}, "no trial"),
+        ({"trial": "nope:NCT1"}, "unknown prefix"),
+        ({"trial": "NCT04660565", "color": "red"}, "no parameter color"),
+    ],
+)
+def test_bad_parameters_are_clear_errors(demo_store, params, message) -> None:
+    with pytest.raises(ParameterError, match=message):
+        run_named(demo_store, "criteria", params)
+
+
+def test_ambiguous_title_lists_candidates(demo_store) -> None:
+    with pytest.raises(ParameterError, match="ambiguous.*NCT"):
+        run_named(demo_store, "criteria", {"trial": "belimumab"})
+    one = rows(run_named(demo_store, "criteria", {"trial": "Re-elevation of Serum IgG4"}).result)
+    assert one and all(r["source"] == "NCT05974683" for r in one)
+
+
+def test_hostile_parameter_values_stay_values(demo_store) -> None:
+    for hostile in ['NCT04660565" } DROP ALL #', "<http://x> } ; CLEAR ALL", "x') || true || ('"]:
+        with pytest.raises(ParameterError):
+            run_named(demo_store, "criteria", {"trial": hostile})
+    assert rows(run_named(demo_store, "trials").result)  # store intact
+
+
+def test_unknown_query_and_malformed_header() -> None:
+    with pytest.raises(QueryError, match="no query named"):
+        run_named(None, "no-such-query")
+    with pytest.raises(QueryError, match="@summary"):
+        parse_header("SELECT * WHERE { ?s ?p ?o }", "x")
+    with pytest.raises(QueryError, match="malformed @param"):
+        parse_header("# @summary s\n# @param onlyname\nSELECT * {}", "x")
