@@ -187,6 +187,7 @@ sha256 = KG.sha256
 fileName = KG.fileName
 extractorVersion = KG.extractorVersion
 locator = KG.locator
+buildFingerprint = KG.buildFingerprint  # content + identity + code hash: unchanged records are skipped
 identityBasis = KG.identityBasis  # how the record was tied to its trial (nct-id, crosswalk:title, …)
 
 # --- controlled values (individuals of kg:ConceptValue, grouped by a SKOS scheme) ---------

@@ -55,6 +55,22 @@ def test_link_uses_other_names_and_skips_procedures() -> None:
     assert set(g.objects(a, v.administers)) == {v.drug_iri("belimumab")}
 
 
+def test_other_names_must_all_resolve_to_the_same_drug() -> None:
+    g = Graph()
+    a, b = URIRef("https://example.org/iv/a"), URIRef("https://example.org/iv/b")
+    for node, label in ((a, "SGLT2 blocker"), (b, "Study drug B")):
+        g.add((node, RDF.type, v.Intervention))
+        g.add((node, RDFS.label, Literal(label)))
+    # one other name the catalogue cannot read: no fallback, nothing linked
+    g.add((a, SKOS.altLabel, Literal("dapagliflozin")))
+    g.add((a, SKOS.altLabel, Literal("zzq-unknown-gliflozin")))
+    # two other names for different drugs: ambiguous, nothing linked
+    g.add((b, SKOS.altLabel, Literal("Benlysta")))
+    g.add((b, SKOS.altLabel, Literal("prednisone")))
+    assert link_interventions(g) == ["SGLT2 blocker", "Study drug B"]
+    assert set(g.objects(a, v.administers)) == set() == set(g.objects(b, v.administers))
+
+
 def test_catalogue_graph_is_a_fresh_copy() -> None:
     from kg.drugs.rdf import catalogue_graph
 

@@ -209,10 +209,12 @@ INFECTIONS: tuple[tuple[str, str, str | None], ...] = (
     (r"hepatitis\s+b|\bhbv\b", "hbv", None),
     (r"hepatitis\s+c|\bhcv\b", "hcv", None),
     (r"\bhiv\b(?:[\s-]?[12])?|human\s+immunodeficiency\s+virus|aids\b", "hiv", None),
-    (r"quantiferon(?:[\s-]tb(?:\s+gold)?)?|interferon[\s-]gamma\s+release\s+assay|\bigra\b|t-?spot(?:\.tb)?", "tuberculosis", "igra"),
+    (r"quantiferon(?:[\s-]tb(?:\s+gold)?)?|interferon[\s-]gamma\s+release\s+assay|\bigra\b|t-?spot(?:\.tb)?|(?:tb[\s-]?)?elispot", "tuberculosis", "igra"),
     (r"\bppd\b|tuberculin\s+skin\s+test|purified\s+protein\s+derivative|mantoux", "tuberculosis", "ppd"),
     (r"(?:latent\s+|active\s+)?tuberculosis|\btb\b|mycobacterium\s+tuberculosis", "tuberculosis", None),
-    (r"herpes\s+zoster|shingles", "herpes-zoster", None),
+    (r"herpes\s+zoster|shingles|varicella[\s-]zoster(?:\s+virus)?|\bvzv\b", "herpes-zoster", None),
+    (r"herpes\s+simplex(?:\s+virus)?|\bhsv(?:[\s-]?[12])?", "hsv", None),
+    (r"(?:atypical|non-?tuberculous)\s+mycobacteri(?:a|um|al\s+infections?)|\bntm\b", "ntm", None),
     (r"cytomegalovirus|\bcmv\b", "cmv", None),
     (r"covid-?19|sars-?cov-?2", "sars-cov-2", None),
     (r"syphilis", "syphilis", None),
@@ -227,7 +229,7 @@ _INFECTION_RE = re.compile(
 INFECTION_GATE = Gate(
     stems=("hbs", "hbc", "hbv", "hcv", "hepatitis", "hiv", "immunodeficiency virus", "quantiferon", "interferon",
            "igra", "t-spot", "tspot", "ppd", "tuberculin", "purified protein", "mantoux", "tubercul", "herpes", "zoster",
-           "shingles", "cytomegalo", "cmv", "covid", "sars", "syphilis", "pneumocystis"),
+           "shingles", "varicella", "vzv", "simplex", "hsv", "mycobacteri", "ntm", "elispot", "cytomegalo", "cmv", "covid", "sars", "syphilis", "pneumocystis"),
     tokens=frozenset({"tb", "aids"}),
 )
 
@@ -351,6 +353,7 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     (r"(?:signing\s+(?:the\s+)?|signature\s+of\s+(?:the\s+)?)?(?:informed\s+)?consent", "consent"),
     (r"(?:the\s+)?first\s+(?:dose|administration|infusion)(?:\s+of\s+(?:the\s+)?(?:study|investigational)\s+(?:drug|treatment|medication|product|intervention))?", "first_dose"),
     (r"randomi[sz]ation", "randomization"),
+    (r"(?:the\s+)?(?:last|final)\s+(?:study\s+|trial\s+)?visit|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:study|trial)|(?:study|trial)\s+(?:end|completion)", "study_end"),
     (r"enrol(?:l)?ment|inclusion|study\s+entry|entering\s+the\s+study", "enrollment"),
     (r"(?:the\s+)?last\s+dose(?:\s+of\s+(?:the\s+)?study\s+(?:drug|treatment|medication))?", "last_dose"),
     (r"(?:the\s+)?(?:start|initiation)\s+of\s+(?:the\s+)?(?:study|trial)(?:\s+(?:drug|treatment|medication))?|study\s+(?:drug|treatment|medication)\s+(?:start|initiation)", "first_dose"),
@@ -374,4 +377,13 @@ ORGANS: tuple[str, ...] = (
     "lymph node", "pituitary", "meninges", "prostate", "heart", "cardiac", "central nervous system",
     "cns", "gastrointestinal",
 )
-ORGAN_RE = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(o) for o in ORGANS) + r")(?:\s+glands?)?(?![\w])", re.I)
+ORGAN_RE = re.compile(r"(?<![\w-])(?P<o>" + "|".join(re.escape(o) for o in ORGANS) + r")(?:s)?(?:\s+(?:glands?|tree))?(?![\w])", re.I)
+
+
+def organ_names(text: str) -> tuple[str, ...]:
+    """Organs named in ``text``, singular and without "gland"/"tree", first mention first.
+
+    >>> organ_names("lungs, kidneys, salivary glands, bile ducts/biliary tree")
+    ('lung', 'kidney', 'salivary', 'bile duct', 'biliary')
+    """
+    return tuple(dict.fromkeys(m.group("o").lower() for m in ORGAN_RE.finditer(text)))

@@ -54,7 +54,7 @@ from kg.criteria.constraints import (
 MAX_CHARS = 4000
 
 # --- shared pieces -------------------------------------------------------------------------
-NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:[.·]\d+)?|\.\d+"
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?=\s*(?:mg|g/|µ|ug|mmol|µmol|umol|%))|\d+(?:[.·]\d+)?|\.\d+"
 _WORDNUM = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30,
@@ -66,10 +66,10 @@ NUMW = NUM + r"|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifte
 _COMPARATORS: list[tuple[str, str]] = [
     (r"not\s+(?:more|greater|higher)\s+than|no\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|"
      r"less\s+than\s+or\s+equal\s+to|lower\s+than\s+or\s+equal\s+to|equal\s+to\s+or\s+(?:less|lower)\s+than|"
-     r"≤|<=|=<|⩽|at\s+most|up\s+to|maximum(?:\s+of)?|max\.?|or\s+less|or\s+lower|or\s+below|and\s+below", "<="),
+     r"≤|<\s*or\s*=|=\s*or\s*<|<=|=<|⩽|at\s+most|up\s+to|maximum(?:\s+of)?|max\.?|or\s+less|or\s+lower|or\s+below|and\s+below", "<="),
     (r"not\s+(?:less|lower)\s+than|no\s+(?:less|lower)\s+than|greater\s+than\s+or\s+equal\s+to|"
      r"more\s+than\s+or\s+equal\s+to|higher\s+than\s+or\s+equal\s+to|equal\s+to\s+or\s+(?:greater|more|higher)\s+than|"
-     r"≥|>=|=>|⩾|at\s+least|minimum(?:\s+of)?|min\.?|or\s+more|or\s+greater|or\s+higher|or\s+above|and\s+above|or\s+older", ">="),
+     r"≥|>\s*or\s*=|=\s*or\s*>|>=|=>|⩾|at\s+least|minimum(?:\s+of)?|min\.?|or\s+more|or\s+greater|or\s+higher|or\s+above|and\s+above|or\s+older", ">="),
     (r"greater\s+than|more\s+than|higher\s+than|larger\s+than|in\s+excess\s+of|exceed(?:s|ing)?|above|over|>|older\s+than|elevated\s+above", ">"),
     (r"less\s+than|lower\s+than|fewer\s+than|below|under|<|younger\s+than", "<"),
     (r"equal\s+to|=|of", "="),
@@ -90,6 +90,8 @@ def _num(s: str) -> float | None:
     if s in _WORDNUM:
         return float(_WORDNUM[s])
     s = s.replace("·", ".")
+    if re.fullmatch(r"\d+,\d{1,2}", s):  # decimal comma ("1,5 mg/dL"); thousands have 3 digits
+        s = s.replace(",", ".")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
         s = s.replace(",", "")
     try:
@@ -181,10 +183,14 @@ _NEG_CUE = re.compile(
     re.I,
 )
 _NEG_STOP = re.compile(r"[;:]|\bbut\b|\bexcept\b|\bunless\b|\bother\s+than\b|\bhowever\b|\bwho\b|\bwhich\b|\bthat\b", re.I)
-_NOT_NEG = re.compile(r"\b(?:not|no)\s+(?:more|less|greater|lower|higher|fewer)\s+than|\bnot\s+(?:to\s+)?exceed\w*|\bno\s+later\b|\bno\s+sooner\b|\bnot\s+limited\b|\bnot\s+only\b", re.I)
+_NOT_NEG = re.compile(r"\b(?:not|no)\s+(?:more|less|greater|lower|higher|fewer)\s+than|\bnot\s+(?:to\s+)?exceed\w*|\bno\s+later\b|\bno\s+sooner\b|\bnot\s+limited\b|\bnot\s+only\b|\black\s+of\s+(?:response|efficacy|improvement|benefit)", re.I)
+_SUBORDINATE = re.compile(r"\W*(?:while|when|whilst|if|although|though|once|whereas|after|as\s+long\s+as)\b[^,;]*,", re.I)
 
 
 def _negated(text: str, start: int, clause_start: int) -> bool:
+    sub = _SUBORDINATE.match(text, clause_start, start)
+    if sub:
+        clause_start = sub.end()  # "While X and without Y, <constraint>": the cue governs Y only
     lo = max(clause_start, start - 80)
     window = text[lo:start]
     stops = list(_NEG_STOP.finditer(window))
@@ -335,10 +341,10 @@ def _healthy(text: str) -> list[Constraint]:
 # --- labs and scores ------------------------------------------------------------------------
 _FILLER = r"[^;\d<>≤≥=⩽⩾]{0,45}?"
 _ULN = (
-    r"(?:of\s+)?(?:the\s+)?(?:institutional\s+|laboratory\s+|local\s+)?(?:(?:uln|lln)\b|(?:upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\((?:uln|lln)\))?|"
+    r"(?:of\s+)?(?:the\s+)?(?:institutional\s+|laboratory\s+|local\s+)?(?:(?:uln|lln|unl)\b|(?:upper|lower)\s+(?:normal\s+limits?|limits?\s+(?:of\s+)?normal)(?:\s*\((?:uln|lln|unl)\))?|(?:upper|lower)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?(?:\s*\((?:uln|lln)\))?|"
     r"normal\s+(?:upper|lower)\s+limit|(?:the\s+)?normal\b(?!\s+(?:range|value)s?\s+(?:of|for)))"
 )
-_LIMIT = re.compile(r"\b(?:uln|lln|upper\s+limit|lower\s+limit|normal\s+upper|normal\s+lower|normal)", re.I)
+_LIMIT = re.compile(r"\b(?:uln|lln|unl|upper\s+limit|lower\s+limit|normal\s+upper|normal\s+lower|normal)", re.I)
 _TIMES = r"\s*(?:x|×|\\?\*|times|-?fold|folds)\s*"
 _VALUE_RE = re.compile(
     r"(?P<pre>" + _FILLER + r")"
@@ -350,9 +356,9 @@ _VALUE_RE = re.compile(
     r"|(?P<word2>twice|two\s+times|three\s+times|four\s+times|five\s+times)\s+" + _ULN + r")",
     re.I,
 )
-_BASELINE = re.compile(r"\s*(?:of|from|compared\s+(?:to|with)|relative\s+to|over)?\s*(?:the\s+)?(?:their\s+)?baseline", re.I)
+_BASELINE = re.compile(r"\s*(?:of|from|compared\s+(?:to|with)|relative\s+to|over)?\s*(?:the\s+|their\s+|its\s+|his\s+|her\s+)?baseline", re.I)
 _POSTCMP = re.compile(r"\s*(?:or\s+(?:more|greater|higher|above)|or\s+(?:less|lower|below)|and\s+above|and\s+below)", re.I)
-_RANGE_TAIL = re.compile(r"\s*(?:-|–|to|or)\s*(?P<hi>" + NUM + r")(?!\d|\.\d)", re.I)
+_RANGE_TAIL = re.compile(r"(?:\s*,\s*\d{1,2}(?!\d))*\s*,?\s*(?:-|–|to|or)\s*(?P<hi>" + NUM + r")(?!\d|\.\d)", re.I)
 _WORD_TIMES = {"twice": 2.0, "two times": 2.0, "three times": 3.0, "four times": 4.0, "five times": 5.0}
 
 
@@ -498,6 +504,7 @@ _INF_STATUS = (
     (re.compile(r"\bhistory\s+of\b|\bpast\b|\bprevious\b|\bprior\b", re.I), "history"),
     (re.compile(r"\bcurrent\b|\bcurrently\b|\bongoing\b", re.I), "current"),
 )
+_INF_NOUN = re.compile(r"\s*(?:\([^()]{1,12}\)\s*)?(?:virus\s+)?infections?\b", re.I)
 _CHEST = re.compile(r"chest\s+(?:x-?ray|radiograph\w*|ct|imaging|computed\s+tomography)|\bcxr\b", re.I)
 
 
@@ -516,13 +523,16 @@ def _infections(text: str, clauses: list[tuple[int, int]]) -> list[Constraint]:
         status = next((st for rx, st in _INF_STATUS if rx.search(near)), None)
         if pathogen == "tuberculosis" and marker is None and _CHEST.search(text, a, b):
             marker = "chest-imaging"
+        inf = _INF_NOUN.match(text, e, b)
+        if inf:
+            e = inf.end()
         out.append(InfectionConstraint(span=(s, e), pathogen=pathogen, marker=marker, result=result, status=status,
                                        window=_window(text, e, b), confidence=0.85))
     return out
 
 
 _REPRO = [
-    (re.compile(r"\b(?:plan(?:s|ning|ned)?|intend(?:s|ing)?|intention|wish(?:es|ing)?|desire|trying)\s+(?:to\s+)?(?:become\s+|get\s+)?(?:pregnan\w*|conceive|father\s+a\s+child)|\bpregnancy\s+plan\w*", re.I), "planned_pregnancy"),
+    (re.compile(r"\b(?:plan(?:s|ning|ned)?|intend(?:s|ing)?|intention|wish(?:es|ing)?|desire|trying)\s+(?:to\s+)?(?:become\s+|get\s+|a\s+)?(?:pregnan\w*|conceive|father\s+a\s+child)|\bpregnancy\s+plan\w*", re.I), "planned_pregnancy"),
     (re.compile(r"\bpregnan\w*", re.I), "pregnancy"),
     (re.compile(r"\b(?:breast[\s-]?feed\w*|lactat\w*|nursing)\b", re.I), "lactation"),
     (re.compile(r"\bcontracept\w*|\bbirth\s+control\b|\babstinen\w*", re.I), "contraception"),
@@ -561,7 +571,7 @@ _CONSENT = re.compile(
     r"|informed\s+consent(?:\s+form)?)",
     re.I,
 )
-_CONSENT_REF = re.compile(r"(?:before|prior\s+to|after|since|from|until|of|at|preceding)\s+(?:the\s+)?(?:signing\s+(?:of\s+)?(?:the\s+)?|signature\s+of\s+(?:the\s+)?)?(?:written\s+)?$", re.I)
+_CONSENT_REF = re.compile(r"(?:before|prior\s+to|after|since|from|until|of|at|preceding|(?:on\s+)?the\s+day|when|once)\s+(?:the\s+)?(?:signing\s+(?:of\s+)?(?:the\s+)?|signature\s+of\s+(?:the\s+)?)?(?:written\s+)?$", re.I)
 
 
 def _consent(text: str) -> list[Constraint]:
@@ -643,10 +653,13 @@ _BACKGROUND = re.compile(
     r"(?:be|are|is)\s+(?:on|receiving|taking)|continu\w+\s+(?:on|with|to\s+(?:receive|take))|maintenance\s+(?:therapy|treatment))\b",
     re.I,
 )
-_RECENT = re.compile(r"\brecently\s+(?:started|initiated|begun|began)|\bnewly\s+(?:started|initiated)", re.I)
+_RECENT = re.compile(r"\brecently\s+(?:started|initiated|begun|began)|\bnewly\s+(?:started|initiated)|\b(?:started|initiated|begun)\s+recently", re.I)
 _MIN_DUR = re.compile(r"for\s+(?:at\s+least\s+|a\s+minimum\s+of\s+|≥\s*|>=\s*|more\s+than\s+|over\s+|>\s*)?(?P<n>" + NUMW + r")\s*" + _UNIT_T, re.I)
 _DOSE = re.compile(r"(?<![\d.,])(?P<v>" + NUM + r")\s*(?=mg|g\b|µg|ug|mcg)", re.I)
 _EQUIV = re.compile(r"\s*(?:of\s+)?(?:(?P<drug>prednisone|prednisolone|methylprednisolone)\s*)?(?:or\s+(?:an?\s+)?(?:its\s+)?equivalent\w*|equivalent)?", re.I)
+
+
+_PAREN = re.compile(r"\([^()]*\)")
 
 
 def _regions(text: str, rx: re.Pattern[str], a: int, b: int) -> list[tuple[int, int]]:
@@ -710,9 +723,12 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
         heads: list[tuple[str, bool, int, int]] = []
         members: dict[int, list[Excerpt]] = {}
         excepts: dict[int, list[Excerpt]] = {}
+        parens = [(p.start(), p.end()) for p in _PAREN.finditer(text, a, b)]
         for d in here:
             name, is_class, s, e = d
             exr, xr = _in(ex_regions, s), _in(exc_regions, s)
+            if not exr and not xr and heads and heads[-1][1] and heads[-1][0] != name and _in(parens, s):
+                exr = (s, e)
             target = members if exr else excepts if xr else None
             if target is None or not heads:
                 if any(h[0] == name for h in heads):
@@ -778,7 +794,13 @@ _DISEASES: tuple[tuple[str, str], ...] = (
     (r"(?:anca[\s-]associated\s+)?vasculitis", "vasculitis"),
     (r"autoimmune\s+pancreatitis|\baip\b", "autoimmune pancreatitis"),
     (r"(?:sclerosing\s+)?cholangitis", "cholangitis"),
-    (r"malignan\w+|cancer|neoplasms?|carcinoma|tumou?rs?|lymphoma|leuka?emia|myeloma", "malignancy"),
+    (r"malignan\w+|cancer|neoplasms?|\w*carcinomas?|tumou?rs?|lymphoma|leuka?emia|myeloma", "malignancy"),
+    (r"retroperitoneal\s+fibrosis", "retroperitoneal fibrosis"),
+    (r"(?:igg4[\s-]related\s+)?castleman(?:'?s)?\s+disease", "castleman disease"),
+    (r"rosai[\s-]dorfman(?:\s+disease)?", "rosai-dorfman disease"),
+    (r"sarcoidosis", "sarcoidosis"),
+    (r"(?:(?:severe(?:ly)?\s+)?(?:impaired|insufficient)\s+(?:function\s+of\s+)?(?:any\s+|an?\s+)?(?:major\s+)?organs?(?:\s+function)?|organ\s+(?:dysfunction|failure|impairment|insufficiency))", "organ dysfunction"),
+    (r"co-?morbidit(?:y|ies)", "comorbidity"),
     (r"primary\s+immunodeficiency|immunodeficiency", "immunodeficiency"),
     (r"diabetes(?:\s+mellitus)?", "diabetes mellitus"),
     (r"(?:congestive\s+)?heart\s+failure", "heart failure"),
@@ -790,7 +812,7 @@ _DISEASES: tuple[tuple[str, str], ...] = (
     (r"(?:chronic\s+)?liver\s+(?:disease|cirrhosis|failure)|cirrhosis", "liver disease"),
     (r"(?:psychiatric|mental)\s+(?:illness|disorders?|disease)", "psychiatric disorder"),
     (r"suicid\w+(?:\s+(?:ideation|behaviou?r|risk|attempt))?", "suicidality"),
-    (r"(?:anaphylactic|allergic|hypersensitivity)\s+reactions?|hypersensitivity|allerg\w+", "hypersensitivity"),
+    (r"(?:anaphylactic|allergic|hypersensitivity)\s+reactions?|hypersensitivity|allerg\w+|anaphyla\w+", "hypersensitivity"),
     (r"organ\s+transplant\w*|transplantation", "organ transplantation"),
     (r"infections?", "infection"),
 )
@@ -800,7 +822,8 @@ _DISEASE_GATE = lx.Gate(
            "vasculitis", "pancreatitis", "cholangitis", "malignan", "cancer", "neoplasm", "carcinoma", "tumo",
            "lymphoma", "leuk", "myeloma", "immunodeficiency", "diabetes", "heart failure", "myocardial", "stroke",
            "cerebrovascular", "interstitial", "pulmonary", "kidney", "renal", "liver", "cirrhosis", "psychiatric",
-           "mental", "suicid", "anaphyla", "allerg", "hypersensitivity", "transplant", "infection"),
+           "mental", "suicid", "anaphyla", "allerg", "hypersensitivity", "transplant", "infection", "fibrosis",
+           "castleman", "rosai", "sarcoid", "organ", "morbidit"),
     tokens=frozenset({"ra", "aip", "ild"}),
 )
 _TRIGGER_GATE = ("history", "hx ", "diagnos", "evidence", "presence", "suffer", "presenting", " with", "known",
@@ -811,7 +834,7 @@ _TRIGGER = re.compile(
     r"concomitant|co-?existing|uncontrolled|clinically\s+significant)\s+(?:an?\s+|any\s+|the\s+)?",
     re.I,
 )
-_ALLERGEN = re.compile(r"\s*(?:or\s+intolerance\s+|or\s+hypersensitivity\s+|reactions?\s+)?(?:to|against)\s+", re.I)
+_ALLERGEN = re.compile(r"\s*(?:or\s+intolerance\s+|or\s+hypersensitivity\s+|reactions?\s+)?(?:to|against|after|following)\s+", re.I)
 _HARD_END = re.compile(r"[;.:()\[\]]|\b(?:within|in\s+the\s+(?:last|past|previous)|except|other\s+than|excluding|with\s+the\s+exception|that|which|who|defined|as\s+defined|as\s+determined|according|requiring|including|such\s+as|if|unless|based|per|at\s+(?:screening|baseline)|before|prior\s+to|during|after)\b", re.I)
 _QUALIFIERS = (
     (re.compile(r"\bnew(?:ly)?[\s-]*(?:onset|diagnosed)\b|\bnew\s+diagnosis\b", re.I), "new_onset"),
@@ -823,11 +846,11 @@ _QUALIFIERS = (
     (re.compile(r"\bhistory\s+of\b|\bprevious(?:ly)?\b|\bprior\b|\bpast\b", re.I), "history"),
     (re.compile(r"\bcurrent(?:ly)?\b|\bongoing\b", re.I), "current"),
     (re.compile(r"\buncontrolled\b|\bunstable\b", re.I), "uncontrolled"),
-    (re.compile(r"\bsevere\b|\bserious\b|\bsignificant\b", re.I), "severe"),
+    (re.compile(r"\bsevere(?:ly)?\b|\bserious(?:ly)?\b|\bsignificant\b", re.I), "severe"),
     (re.compile(r"\bchronic\b", re.I), "chronic"),
 )
 _ACTIVE_BY = re.compile(r"\bactive\b\s*\(?\s*(?:disease\s+)?(?:according\s+to|as\s+defined\s+by|defined\s+by|by|per|based\s+on|as\s+measured\s+by|as\s+assessed\s+by)\s+(?:the\s+)?", re.I)
-_CRITERIA = re.compile(r"\bcriteri(?:a|on)\b(?:\s+for\s+(?:the\s+)?(?:classification\s+of\s+|diagnosis\s+of\s+)?(?P<dis>[^;,.()]{1,60}?)(?=\s*(?:[;,.()]|\bor\b|\band\b|\bwith\b|$)))?", re.I)
+_CRITERIA = re.compile(r"\bcriteri(?:a|on)\b(?:\s+(?:of|from)\s+(?:19|20)\d{2}\b)?(?:\s+for\s+(?:the\s+)?(?:classification\s+of\s+|diagnosis\s+of\s+)?(?P<dis>[^;,.()]{1,60}?)(?=\s*(?:[;,.()]|\bor\b|\band\b|\bwith\b|$)))?", re.I)
 _CRIT_START = re.compile(
     r"(?:fulfil\w*|meet\w*|met|satisf\w*|according\s+to|based\s+on|using|per|by|or|either)\s+(?:of\s+|with\s+)?(?:the\s+|both\s+|either\s+)?",
     re.I,
@@ -837,12 +860,30 @@ _CRIT_OK = re.compile(r"\b(?:19|20)\d{2}\b|\b(?:acr|eular|slicc|classification|d
 _ORG_INV = re.compile(r"\borgans?\s+(?:involvement|manifestations?|damage)|\binvolvement\s+of\b|\borgans?\s+involved\b", re.I)
 
 
+_REL_CLAUSE = re.compile(r"\s*(?:that|which|who)\s+(?:is|are|was|were|has\s+been|have\s+been)\s+", re.I)
+
+
+def _qual_end(text: str, end: int, clause_end: int) -> int:
+    """Where qualifiers of a disease named at ``text[:end]`` stop: 20 characters on, or
+    the end of a following "that is …" clause ("IgG4-RD that is newly diagnosed or flaring")."""
+    rel = _REL_CLAUSE.match(text, end, clause_end)
+    if rel:
+        h = re.compile(r"[;,.(]|\band\s+(?!refractory|relapsing|active|flaring)\w+\s", re.I).search(text, rel.end(), clause_end)
+        return h.start() if h else clause_end
+    return min(clause_end, end + 20)
+
+
 def _disease_name(phrase: str) -> str | None:
     m = _DISEASE_RE.search(phrase)
     if not m or not m.lastgroup:
         return None
     return _DISEASES[int(m.lastgroup[1:])][1]
 
+
+#: Phrases a trigger ("current …", "history of …") can pick up that name no condition.
+_GENERIC = re.compile(
+    r"(?:(?:or|and|such|any|other|the|a|an|past|previous|prior|current|present|recent|abuse|dependence|misuse|"
+    r"disease|illness|condition|disorder|problem|history|status)\b[\s,/]*)+", re.I)
 
 _ITEM_SEP = re.compile(r",?\s+(?:or|and/or)\s+|,\s*(?:(?:or|and/or)\s+)?", re.I)
 
@@ -947,9 +988,14 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
         exc = exceptions(pe, cb)
         for a, b in items:
             phrase = text[a:b].strip()
-            if len(phrase) < 3 or len(phrase.split()) > 12:
+            if len(phrase) < 3 or len(phrase.split()) > 12 or _GENERIC.fullmatch(phrase):
                 continue
             name = _disease_name(phrase)
+            if name == "hypersensitivity":
+                to = _ALLERGEN.match(text, b, cb)
+                if to:
+                    h = re.compile(r"[;.:()\[\]]").search(text, to.end(), cb)
+                    b = h.start() if h else cb
             made.append(ConditionConstraint(
                 span=(m.start() if not made else a, b), condition=phrase, name=name or phrase.lower(),
                 qualifiers=qualifiers(max(ca, m.start() - 30), b), active_by=active_by(ca, cb),
@@ -979,15 +1025,15 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
                 span_end = max(span_end, h.start() if h else cb)
         out.append(ConditionConstraint(
             span=(m.start(), span_end), condition=m.group(0), name=name,
-            qualifiers=qualifiers(max(ca, m.start() - 60), min(cb, m.end() + 20)), active_by=active_by(ca, cb),
+            qualifiers=qualifiers(max(ca, m.start() - 60), _qual_end(text, m.end(), cb)), active_by=active_by(ca, cb),
             window=_window(text, m.end(), cb), exceptions=exc, confidence=0.75))
         taken.append((m.start(), m.end()))
 
     # organ involvement lists
     om = _ORG_INV.search(text) if ("organ" in low or "involvement" in low) else None
     if om:
-        organs = tuple(dict.fromkeys(o.group(0).lower() for o in lx.ORGAN_RE.finditer(text)))
-        if out:
+        organs = lx.organ_names(text)
+        if out and organs and not _NEG_CUE.search(text, max(0, om.start() - 30), om.start()):
             for c in out:
                 if isinstance(c, ConditionConstraint) and not c.organs:
                     c.organs = organs
@@ -1067,9 +1113,29 @@ def _connector_groups(items: list[Constraint], grouped: set[int], text: str) -> 
 _DIGIT = re.compile(r"\d")
 
 
+#: A group header introduces the items below it and constrains nothing itself:
+#: "PATIENT CHARACTERISTICS:", "Infection history, any of:", "Any one of these blood results:".
+_HEADER = re.compile(
+    r"\s*(?:[^:;.]{0,80}?\b(?:(?:any|one|all|each|either|none|both|at\s+least\s+one)\s+(?:\w+\s+)?of(?:\s+the)?"
+    r"(?:\s+(?:these|those|following))?|the\s+following|these|as\s+follows)\b[^:;.]{0,60}?):\s*", re.I)
+_NOT_HEADER = re.compile(r"\bexcept|\bexception", re.I)
+_CAPS_HEADER = re.compile(r"\s*[A-Z][A-Z /&,()-]{2,60}:\s*")
+
+
+def is_header(text: str) -> bool:
+    """True for a group header (ends with ":" and names no constraint of its own).
+
+    >>> is_header("Hepatitis status, any of:"), is_header("DISEASE CHARACTERISTICS:")
+    (True, True)
+    >>> is_header("A current malignancy, with these exceptions:")
+    False
+    """
+    return bool(_HEADER.fullmatch(text) or _CAPS_HEADER.fullmatch(text)) and not _NOT_HEADER.search(text)
+
+
 def _parse(text: str, polarity: str) -> list[Constraint]:
     text = text[:MAX_CHARS]
-    if not text.strip():
+    if not text.strip() or is_header(text):
         return []
     clauses = _clauses(text)
     groups: list[tuple[str, list[Constraint]]] = []

@@ -115,12 +115,19 @@ _NON_DRUG_TYPES = {
 
 
 def _resolve_node(g: Graph, node: URIRef, label: str) -> Resolution:
-    """The label's resolution; if it fails, the other names' when they all agree."""
+    """The label's resolution; if it fails, the other names' when every one resolves to the same drugs.
+
+    An other name that does not resolve vetoes the fallback: "SGLT2 inhibitor" with other
+    names dapagliflozin, canagliflozin and empagliflozin must not become dapagliflozin just
+    because the catalogue lacks the other two.
+    """
     res = resolve_intervention(label)
     if not res.unresolved or res.drugs:
         return res
     alts = [resolve_intervention(str(o)) for o in g.objects(node, SKOS.altLabel)]
-    found = {tuple(a.drugs) for a in alts if a.drugs and not a.unresolved}
+    if not alts or any(a.unresolved or not a.drugs for a in alts):
+        return res
+    found = {tuple(a.drugs) for a in alts}
     if len(found) == 1:
         return Resolution(list(next(iter(found))), res.is_placebo, False, "other name")
     return res

@@ -10,6 +10,7 @@ touched by a quarantined record.
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib
 import io
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from kg import vocab as V
-from kg.errors import StoreError
+from kg.errors import KgError, StoreError
 from kg.graph.build import record_graph
 from kg.graph.identity import resolve_identities
 from kg.ingest.sources import Quarantined, Skipped, read_sources
@@ -173,23 +174,26 @@ def build(
     identities = resolve_identities(records, _crosswalk(crosswalk))
 
     seen: dict[URIRef, str] = {}
+    code = code_fingerprint()
     for i, (rec, ident) in enumerate(zip(records, identities, strict=True), start=1):
+        tick("writing", i, len(records))
         if ident.sponsor and not rec.sponsor:
             rec.sponsor = ident.sponsor
+        graph_iri = V.record_graph(rec.source.format, rec.source.record_id)
+        if graph_iri in seen:
+            summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[graph_iri]}")
+        seen[graph_iri] = rec.source.path
+        fingerprint = record_fingerprint(rec, ident.key, ident.basis, code)
+        if store.graph_value(graph_iri, V.buildFingerprint) == fingerprint:  # type: ignore[attr-defined]
+            continue  # same content, same identity, same code: the stored graph is already right
         try:
             rg = record_graph(rec, ident.key)
-        except Exception as exc:  # a builder or hook bug must not lose the other records
-            from kg.errors import KgError
-
-            if not isinstance(exc, KgError | ValueError | TypeError):
-                raise
+        except (KgError, ValueError, TypeError) as exc:  # one bad record must not lose the others
             summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
                                                    f"cannot build graph: {exc}"))
             continue
         rg.graph.add((rg.graph_iri, V.identityBasis, Literal(ident.basis)))
-        if rg.graph_iri in seen:
-            summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[rg.graph_iri]}")
-        seen[rg.graph_iri] = rec.source.path
+        rg.graph.add((rg.graph_iri, V.buildFingerprint, Literal(fingerprint)))
         try:
             change = store.replace_graph(rg.graph_iri, rg.graph)  # type: ignore[attr-defined]
         except (ValueError, StoreError) as exc:
@@ -197,25 +201,27 @@ def build(
             summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
                                                    f"cannot store record: {exc}"))
             continue
-        summary.criteria += rg.criteria
-        summary.constraints += rg.constraints
         if rg.unresolved_interventions:
             summary.unresolved_interventions[rec.source.record_id] = rg.unresolved_interventions
         if change.changed:
             summary.graphs_changed += 1
             summary.triples_added += change.added
             summary.triples_removed += change.removed
-        tick("writing", i, len(records))
 
     if shared_graphs:
+        code = code_fingerprint()
         for graph_iri, make in _shared_graphs().items():
-            change = store.replace_graph(graph_iri, skolemize(make()))  # type: ignore[attr-defined]
+            if store.graph_value(graph_iri, V.buildFingerprint) == code:  # type: ignore[attr-defined]
+                continue  # built by this very code and data already (the reasoner takes seconds)
+            shared = skolemize(make())
+            shared.add((graph_iri, V.buildFingerprint, Literal(code)))
+            change = store.replace_graph(graph_iri, shared)  # type: ignore[attr-defined]
             if change.changed:
                 summary.graphs_changed += 1
                 summary.triples_added += change.added
                 summary.triples_removed += change.removed
     store.flush()  # type: ignore[attr-defined]
-    summary.trials = count_trials(store)
+    summary.trials, summary.criteria, summary.constraints = store_counts(store)
     summary.triples = len(store)  # type: ignore[arg-type]
     report_path = Path(report) if report else (Path(store.path) / "build-report.tsv"  # type: ignore[attr-defined]
                                                if getattr(store, "path", None) else None)
@@ -225,8 +231,42 @@ def build(
     return summary
 
 
-def count_trials(store: object) -> int:
-    res = store.query("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a kg:Trial }")  # type: ignore[attr-defined]
+def store_counts(store: object) -> tuple[int, int, int]:
+    """Trials, criteria and constraints in the whole store."""
+    res = store.query(  # type: ignore[attr-defined]
+        "SELECT (COUNT(DISTINCT ?t) AS ?trials) (COUNT(DISTINCT ?c) AS ?criteria) (COUNT(DISTINCT ?k) AS ?constraints)"
+        " WHERE { { ?t a kg:Trial } UNION { ?c a kg:EligibilityCriterion } UNION { ?c0 kg:hasConstraint ?k } }"
+    )
     for row in res:
-        return int(row[0])
-    return 0
+        return tuple(int(x) if x is not None else 0 for x in row)  # type: ignore[return-value]
+    return 0, 0, 0
+
+
+def count_trials(store: object) -> int:
+    return store_counts(store)[0]
+
+
+_CODE_FINGERPRINT: str | None = None
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over kg's own code and data files: a new kg version rebuilds every record."""
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        h = hashlib.sha256()
+        root = Path(str(resources.files("kg")))
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".tsv", ".json", ".ttl") and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode())
+                h.update(path.read_bytes())
+        _CODE_FINGERPRINT = h.hexdigest()
+    return _CODE_FINGERPRINT
+
+
+def record_fingerprint(rec: TrialRecord, key: str, basis: str, code: str) -> str:
+    """Identity of what a record's graph is built from: the source bytes (by hash) and the
+    record's place in them, its trial identity, any sponsor the crosswalk filled in, and
+    the code. A record is a pure function of these, so equal fingerprints mean equal graphs."""
+    src = rec.source
+    parts = (src.sha256, src.format, src.record_id, src.locator, key, basis, rec.sponsor or "", code)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()

@@ -130,10 +130,22 @@ RESOLVERS: dict[str, Callable[[object, str], Node]] = {
     "iri": _iri,
 }
 
+#: Parameter types resolved by another layer: type -> (module, function(store, raw) -> term).
+PLUGIN_RESOLVERS: dict[str, tuple[str, str]] = {
+    "drug": ("kg.drugs.params", "resolve_drug"),
+    "drug_class": ("kg.drugs.params", "resolve_drug_class"),
+    "mechanism": ("kg.drugs.params", "resolve_mechanism"),
+}
+
 
 def resolve_param(store: object, ptype: str, name: str, raw: str) -> Node:
     """Resolve parameter ``name`` of type ``ptype`` from the raw string the user gave."""
     resolver = RESOLVERS.get(ptype)
+    if resolver is None and ptype in PLUGIN_RESOLVERS:
+        import importlib
+
+        module, func = PLUGIN_RESOLVERS[ptype]
+        resolver = getattr(importlib.import_module(module), func)
     if resolver is None:
         raise ParameterError(f"parameter {name!r} has unknown type {ptype!r}")
     try:

@@ -38,6 +38,10 @@ class MemoryStore:
             ctx.add(t)
         return GraphChange(len(new - old), len(old - new))
 
+    def graph_value(self, graph: URIRef, predicate: URIRef) -> str | None:
+        value = self.dataset.graph(graph).value(graph, predicate)
+        return None if value is None else str(value)
+
     def drop_graph(self, graph: URIRef) -> int:
         ctx = self.dataset.graph(graph)
         n = len(ctx)

@@ -37,14 +37,22 @@ class GraphChange:
         return bool(self.added or self.removed)
 
 
+_IRI_CACHE: dict[URIRef, ox.NamedNode] = {}
+
+
 # -- term conversion --------------------------------------------------------------------
 def to_ox(term: Node) -> ox.NamedNode | ox.Literal | ox.BlankNode:
     """rdflib term -> pyoxigraph term."""
     if isinstance(term, URIRef):
-        try:
-            return ox.NamedNode(str(term))
-        except ValueError as exc:
-            raise StoreError(f"invalid IRI <{term}>: {exc}") from None
+        node = _IRI_CACHE.get(term)
+        if node is None:
+            try:
+                node = ox.NamedNode(str(term))
+            except ValueError as exc:
+                raise StoreError(f"invalid IRI <{term}>: {exc}") from None
+            if len(_IRI_CACHE) < 100_000:  # predicates and classes repeat in every record
+                _IRI_CACHE[term] = node
+        return node
     if isinstance(term, Literal):
         if term.language:
             return ox.Literal(str(term), language=term.language)
@@ -152,6 +160,13 @@ class OxigraphStore:
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write graph {graph}: {exc}") from exc
         return GraphChange(len(added), len(gone))
+
+    def graph_value(self, graph: URIRef, predicate: URIRef) -> str | None:
+        """The value of ``<graph> predicate ?v`` stated inside that graph (e.g. its fingerprint)."""
+        g = ox.NamedNode(str(graph))
+        for q in self._store.quads_for_pattern(g, ox.NamedNode(str(predicate)), None, g):
+            return q.object.value
+        return None
 
     def drop_graph(self, graph: URIRef) -> int:
         """Remove a named graph; returns how many triples it held."""

@@ -1,0 +1,356 @@
+"""Precision, recall and F1 of the constraint parser against the Chia gold annotations.
+
+Corpus: ../shared/data/chia/chia_without_scope (brat standoff; Kury et al., Sci Data 2020,
+CC BY 4.0). The "without scope" variant is used because kg has no notion of Chia's
+``Scope`` grouping entities; the .txt files are identical in both variants.
+
+Procedure. Every ``NCT…_inc.txt`` / ``NCT…_exc.txt`` is read line by line (one line is one
+criterion as Chia's annotators saw it); each non-empty line goes through
+``parse_criterion(line, polarity)`` and every constraint span is shifted by the line's
+offset, so kg spans and Chia spans index the same text.
+
+Type mapping (kg mention -> Chia entity type):
+
+==============  ===========================================================================
+Chia type       kg mentions
+==============  ===========================================================================
+Value           the value part of a lab/score quantity (span after the analyte/instrument
+                name) and the span of an age constraint
+Temporal        the span of every TimeWindow that has one (look-back windows, washouts)
+Drug            the head phrase of a therapy/background-therapy constraint and every listed
+                example or exception span inside it
+Condition       condition, infection, substance-use constraints and the pregnancy/lactation
+                reproductive topics (Chia annotates these as Condition)
+Measurement     the analyte phrase of a lab constraint and the instrument phrase of a score
+Negation        a kg constraint with ``negated=True`` vs a Chia entity that is Arg1 of a
+                ``Has_negation`` relation (the negated entity, not the cue word)
+==============  ===========================================================================
+
+Matching rule. Spans match when they overlap by at least one character (Chia spans are
+short noun phrases, kg spans often include a comparator or a qualifier, so exact-boundary
+matching would measure boundary conventions, not extraction). Discontinuous Chia spans
+count as the union of their fragments. Precision = kg mentions of the type that overlap a
+Chia entity of that type / kg mentions of the type; recall = Chia entities of the type
+overlapped by some kg mention / Chia entities of the type. Lines Chia marks as out of
+scope are kept (they are part of the text kg will see).
+
+Strict value check ("Value+comparator+unit"). Restricted to Chia Value entities that contain
+a digit (Chia also tags "positive", "abnormal", "stage III" as Value). A kg value is correct
+when it overlaps such an entity AND (1) the entity's first number equals one of the kg
+constraint's numbers (value, low, high, age bounds), (2) the comparator read from the entity
+text with the small table ``_GOLD_COMPARATORS`` below (or from the 40 characters before it
+when the entity has none, since annotators often leave "greater than" outside the Value) equals kg's,
+and (3) when the entity names a unit (read with ``kg.criteria.units.match_unit``), kg has
+the same UCUM code (age: years; ULN multiples: kg ``relative_to`` ULN). Precision is over kg
+values overlapping a numeric Chia Value; recall over all numeric Chia Values.
+
+Reference: Criteria2Query (Yuan et al., JAMIA 2019) reports F1 0.795 for its entity
+recognition on the entity types it covers; ``micro_entity_f1`` below is kg's micro F1 over
+Condition, Drug, Measurement, Value and Temporal.
+
+    .venv/bin/python benchmarks/criteria_chia.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.criteria import units
+from kg.criteria.constraints import (
+    AgeConstraint,
+    ConditionConstraint,
+    Constraint,
+    InfectionConstraint,
+    LabConstraint,
+    ReproductiveConstraint,
+    ScoreConstraint,
+    SubstanceUseConstraint,
+    TherapyConstraint,
+)
+from kg.criteria.parse import parse_criterion
+
+ROOT = Path(__file__).resolve().parents[1]
+CHIA = ROOT / ".." / "shared" / "data" / "chia" / "chia_without_scope"
+OUT = ROOT / "benchmarks" / "results" / "criteria_chia.json"
+TYPES = ("Value", "Temporal", "Drug", "Condition", "Measurement", "Negation")
+ENTITY_TYPES = ("Condition", "Drug", "Measurement", "Value", "Temporal")
+Span = tuple[int, int]
+
+#: Comparator of a Chia Value text (longest phrasings first); no match means "=".
+_GOLD_COMPARATORS: tuple[tuple[str, str], ...] = (
+    (r"≥|>\s*or\s*=|>=|=>|(?:greater|more|higher)\s+than\s+(?:or\s+)?equal|equal\s+(?:to\s+)?or\s+(?:greater|more|higher)|at\s+least|or\s+(?:more|greater|older|above|higher)|and\s+(?:above|older|over)|minimum|not\s+(?:less|lower|younger)\s+than|no\s+less\s+than", ">="),
+    (r"≤|<\s*or\s*=|<=|=<|(?:less|lower|fewer)\s+than\s+(?:or\s+)?equal|equal\s+(?:to\s+)?or\s+(?:less|lower)|at\s+most|up\s+to|or\s+(?:less|lower|younger|below)|and\s+(?:below|under|younger)|maximum|not\s+(?:more|greater|higher|older)\s+than|no\s+more\s+than|not\s+exceed", "<="),
+    (r"between|\d\s*(?:-|–|to)\s*\d", "between"),
+    (r">|greater\s+than|more\s+than|higher\s+than|older\s+than|above|over|exceed|in\s+excess", ">"),
+    (r"<|less\s+than|lower\s+than|fewer\s+than|younger\s+than|below|under", "<"),
+)
+_GOLD_COMP_RE = [(re.compile(p, re.I), c) for p, c in _GOLD_COMPARATORS]
+_NUM = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+@dataclass
+class Entity:
+    etype: str
+    spans: list[Span]
+    text: str
+
+    @property
+    def lo(self) -> int:
+        return min(a for a, _ in self.spans)
+
+    @property
+    def hi(self) -> int:
+        return max(b for _, b in self.spans)
+
+
+@dataclass
+class Mention:
+    etype: str
+    span: Span
+    constraint: Constraint | None = None
+
+
+@dataclass
+class Tally:
+    pred: int = 0
+    pred_hit: int = 0
+    gold: int = 0
+    gold_hit: int = 0
+    examples_missed: list[str] = field(default_factory=list)
+    examples_spurious: list[str] = field(default_factory=list)
+
+    def scores(self) -> dict[str, float | int]:
+        p = self.pred_hit / self.pred if self.pred else 0.0
+        r = self.gold_hit / self.gold if self.gold else 0.0
+        f = 2 * p * r / (p + r) if p + r else 0.0
+        return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                "kg_mentions": self.pred, "chia_entities": self.gold}
+
+
+def read_ann(path: Path) -> tuple[list[Entity], set[str]]:
+    """Entities of one .ann file and the ids of entities a Has_negation relation negates."""
+    ents: dict[str, Entity] = {}
+    negated: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("T"):
+            parts = line.split("\t")
+            if len(parts) < 3:
+                continue
+            head = parts[1].split(" ", 1)
+            if len(head) < 2:
+                continue
+            try:
+                spans = [(int(a), int(b)) for a, b in (frag.split() for frag in head[1].split(";"))]
+            except ValueError:
+                continue
+            ents[parts[0]] = Entity(head[0], spans, parts[2])
+        elif line.startswith("R") and "Has_negation" in line:
+            m = re.search(r"Arg1:(T\d+)", line)
+            if m:
+                negated.add(m.group(1))
+    out = list(ents.values())
+    neg = {k for k in negated if k in ents}
+    return out, {f"{ents[k].lo}:{ents[k].hi}" for k in neg}
+
+
+def _value_span(c: Constraint, lead: str) -> Span:
+    s, e = c.span
+    return (s + len(lead), e) if lead and c.text.startswith(lead) else (s, e)
+
+
+def mentions(c: Constraint, offset: int) -> list[Mention]:
+    """The kg mentions (by Chia type) one constraint makes, in file offsets."""
+    s, e = c.span[0] + offset, c.span[1] + offset
+    out: list[Mention] = []
+    if isinstance(c, LabConstraint):
+        out.append(Mention("Measurement", (s, s + max(1, len(c.analyte_text))), c))
+        if c.quantity is not None:
+            a, b = _value_span(c, c.analyte_text)
+            out.append(Mention("Value", (a + offset, b + offset), c))
+    elif isinstance(c, ScoreConstraint):
+        out.append(Mention("Measurement", (s, s + max(1, len(c.instrument_text))), c))
+        if c.quantity is not None:
+            a, b = _value_span(c, c.instrument_text)
+            out.append(Mention("Value", (a + offset, b + offset), c))
+    elif isinstance(c, AgeConstraint):
+        out.append(Mention("Value", (s, e), c))
+    elif isinstance(c, TherapyConstraint):
+        out.append(Mention("Drug", (s, s + max(1, len(c.therapy))), c))
+        for x in c.members + c.exceptions:
+            out.append(Mention("Drug", (x.span[0] + offset, x.span[1] + offset), c))
+    elif isinstance(c, (ConditionConstraint, InfectionConstraint, SubstanceUseConstraint)):
+        out.append(Mention("Condition", (s, e), c))
+    elif isinstance(c, ReproductiveConstraint) and c.topic in ("pregnancy", "lactation"):
+        out.append(Mention("Condition", (s, e), c))
+    window = getattr(c, "window", None)
+    if window is not None and window.span is not None:
+        out.append(Mention("Temporal", (window.span[0] + offset, window.span[1] + offset), c))
+    if c.negated and c.kind != "group":
+        out.append(Mention("Negation", (s, e), c))
+    return out
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _ent_overlap(m: Span, ent: Entity) -> bool:
+    return any(_overlap(m, sp) for sp in ent.spans)
+
+
+def _gold_comparator(text: str) -> str:
+    for rx, c in _GOLD_COMP_RE:
+        if rx.search(text):
+            return c
+    return "="
+
+
+def _kg_numbers_comparator(c: Constraint) -> tuple[list[float], str, str | None, str | None]:
+    """(numbers, comparator, UCUM unit, relative_to) of a kg value mention."""
+    if isinstance(c, AgeConstraint):
+        nums = [x for x in (c.min_years, c.max_years) if x is not None]
+        if c.min_years is not None and c.max_years is not None:
+            comp = "between" if c.min_years != c.max_years else "="
+        elif c.min_years is not None:
+            comp = ">=" if c.min_inclusive else ">"
+        else:
+            comp = "<=" if c.max_inclusive else "<"
+        return nums, comp, "a", None
+    q = c.quantity  # type: ignore[attr-defined]
+    nums = [x for x in (q.value, q.low, q.high) if x is not None]
+    return nums, q.comparator, q.unit, q.relative_to
+
+
+def _value_correct(c: Constraint, ent: Entity, file_text: str) -> bool:
+    gtext = " ".join(file_text[a:b] for a, b in ent.spans)
+    nm = _NUM.search(gtext)
+    if not nm:
+        return False
+    gnum = float(nm.group(0).replace(",", "")) if re.fullmatch(r"\d{1,3},\d{3}", nm.group(0)) else float(nm.group(0).replace(",", "."))
+    nums, comp, unit, rel = _kg_numbers_comparator(c)
+    if unit == "a":  # kg keeps ages in years
+        w = re.search(r"\b(month|week|day)s?\b", gtext, re.I)
+        gnum = units.years(gnum, w.group(1).lower() if w else "years") or gnum
+    if not any(abs(gnum - x) < 1e-3 for x in nums):
+        return False
+    # annotators often leave the comparator ("greater than or") just outside the Value span
+    before = file_text[max(0, ent.lo - 40):ent.lo].split("\n")[-1][-25:]
+    gcomp = _gold_comparator(gtext)
+    if gcomp == "=" or re.match(r"\s*(?:equal|or\s+equal)", gtext, re.I):
+        gcomp = "between" if re.search(r"\d\s*(?:-|–|to|or)\s*\d", gtext) else _gold_comparator(before + " " + gtext)
+    if gcomp != comp and not (gcomp == "=" and comp == "between" and len(nums) == 2 and nums[0] == nums[1]):
+        return False
+    if re.search(r"\buln\b|upper\s+limit|\blln\b|lower\s+limit|normal", gtext, re.I):
+        return rel in ("ULN", "LLN")
+    u = units.match_unit(gtext, nm.end(), count=bool(getattr(c, "analyte", "") in ("neutrophils", "lymphocytes", "platelets", "wbc")))
+    if u is None:
+        return True
+    gunit = u[0]
+    if unit == "a":
+        return gunit in ("a", "year", "yr")
+    return gunit == unit
+
+
+def evaluate(limit: int | None = None) -> dict[str, object]:
+    tallies = {t: Tally() for t in TYPES}
+    strict = Tally()
+    files = sorted(CHIA.glob("NCT*.txt"))
+    if limit:
+        files = files[:limit]
+    n_lines = 0
+    t0 = time.perf_counter()
+    for txt in files:
+        ann = txt.with_suffix(".ann")
+        if not ann.exists():
+            continue
+        text = txt.read_text(encoding="utf-8")
+        polarity = "exclusion" if txt.stem.endswith("_exc") else "inclusion"
+        ents, negated_keys = read_ann(ann)
+        ms: list[Mention] = []
+        pos = 0
+        for line in text.split("\n"):
+            if line.strip():
+                n_lines += 1
+                for c in parse_criterion(line, polarity):
+                    ms.extend(mentions(c, pos))
+            pos += len(line) + 1
+        by_type: dict[str, list[Entity]] = defaultdict(list)
+        for ent in ents:
+            by_type[ent.etype].append(ent)
+        by_type["Negation"] = [e for e in ents if f"{e.lo}:{e.hi}" in negated_keys]
+        for t in TYPES:
+            gold = by_type.get(t, [])
+            pred = [m for m in ms if m.etype == t]
+            tl = tallies[t]
+            tl.gold += len(gold)
+            tl.pred += len(pred)
+            for m in pred:
+                if any(_ent_overlap(m.span, g) for g in gold):
+                    tl.pred_hit += 1
+                elif len(tl.examples_spurious) < 15:
+                    tl.examples_spurious.append(text[m.span[0]:m.span[1]])
+            for g in gold:
+                if any(_ent_overlap(m.span, g) for m in pred):
+                    tl.gold_hit += 1
+                elif len(tl.examples_missed) < 15:
+                    tl.examples_missed.append(g.text)
+        numeric = [g for g in by_type.get("Value", []) if re.search(r"\d", g.text)]
+        values = [m for m in ms if m.etype == "Value"]
+        strict.gold += len(numeric)
+        hit_gold: set[int] = set()
+        for m in values:
+            over = [k for k, g in enumerate(numeric) if _ent_overlap(m.span, g)]
+            if not over:
+                continue
+            strict.pred += 1
+            ok = [k for k in over if m.constraint is not None and _value_correct(m.constraint, numeric[k], text)]
+            if ok:
+                strict.pred_hit += 1
+                hit_gold.update(ok)
+            elif len(strict.examples_spurious) < 15:
+                strict.examples_spurious.append(text[m.span[0]:m.span[1]] + " | chia: " + numeric[over[0]].text)
+        strict.gold_hit += len(hit_gold)
+    elapsed = time.perf_counter() - t0
+    micro = Tally()
+    for t in ENTITY_TYPES:
+        for a in ("pred", "pred_hit", "gold", "gold_hit"):
+            setattr(micro, a, getattr(micro, a) + getattr(tallies[t], a))
+    return {
+        "corpus": "chia_without_scope",
+        "files": len(files),
+        "criteria_lines": n_lines,
+        "seconds": round(elapsed, 2),
+        "matching": "character-span overlap after shifting kg spans by the line offset; see module docstring",
+        "by_type": {t: tallies[t].scores() for t in TYPES},
+        "value_comparator_unit": strict.scores(),
+        "micro_entity_f1": micro.scores(),
+        "criteria2query_reference_f1": 0.795,
+        "examples": {
+            t: {"missed": tallies[t].examples_missed[:8], "spurious": tallies[t].examples_spurious[:8]} for t in TYPES
+        } | {"value_comparator_unit_wrong": strict.examples_spurious[:12]},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--limit", type=int, default=None, help="only the first N files")
+    args = ap.parse_args(argv)
+    if not CHIA.exists():
+        print(f"no Chia corpus at {CHIA}", file=sys.stderr)
+        return 1
+    report = evaluate(args.limit)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps({k: report[k] for k in ("files", "criteria_lines", "by_type", "value_comparator_unit", "micro_entity_f1")}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
