@@ -92,6 +92,9 @@ _GOLD_COMPARATORS: tuple[tuple[str, str], ...] = (
     (r"<|less\s+than|lower\s+than|fewer\s+than|younger\s+than|below|under", "<"),
 )
 _GOLD_COMP_RE = [(re.compile(p, re.I), c) for p, c in _GOLD_COMPARATORS]
+#: kg therapy names that Chia files under Procedure, not Drug.
+_PROCEDURES = frozenset({"radiotherapy", "surgery", "plasmapheresis", "plasma exchange", "transplantation",
+                         "stem cell transplantation", "dialysis"})
 _NUM = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -181,6 +184,8 @@ def mentions(c: Constraint, offset: int) -> list[Mention]:
             out.append(Mention("Value", (a + offset, b + offset), c))
     elif isinstance(c, AgeConstraint):
         out.append(Mention("Value", (s, e), c))
+    elif isinstance(c, TherapyConstraint) and c.name in _PROCEDURES:
+        pass  # Chia annotates radiotherapy, surgery, transplantation as Procedure (not scored)
     elif isinstance(c, TherapyConstraint):
         out.append(Mention("Drug", (s, s + max(1, len(c.therapy))), c))
         for x in c.members + c.exceptions:

@@ -83,3 +83,15 @@ class PartialBuildError(KgError):
     """Some records were quarantined; the rest were stored. Distinct exit status."""
 
     exit_code = 3
+
+
+class UnknownPrefixError(InputError):
+    """A CURIE or IRI whose prefix is not in kg's pinned prefix map (kg/data/prefixes.json)."""
+
+
+class ExportError(KgError):
+    """A view cannot be exported: unknown format, missing renderer, unwritable target."""
+
+
+class QueryRefusedError(QueryError):
+    """A query was refused before it ran: an update, or SERVICE/FROM to an IRI not on the allow-list."""

@@ -37,8 +37,8 @@ def test_lab_constraint_triples() -> None:
     assert g.value(node, V.spanStart) == Literal(0, datatype=XSD.integer)
     assert g.value(node, V.spanEnd).toPython() == len("Serum IgG4 above 1400 mg/L")
     assert g.value(node, V.confidence).datatype == XSD.decimal
-    assert g.value(node, V.negated) == Literal(False)
-    assert g.value(node, V.criterionPolarity) == Literal("inclusion")
+    assert g.value(node, V.negated) is None  # only a true negation is written
+    assert g.value(node, V.criterionPolarity) is None  # the polarity lives on the criterion
     assert g.value(node, V.effectivePolarity) == Literal("inclusion")
     assert (CRIT, V.parseStatus, V.Parsed) in g
 
@@ -68,6 +68,17 @@ def test_negated_constraint_flips_effective_polarity() -> None:
     node = V.constraint_iri(CRIT, 0)
     assert g.value(node, V.negated) == Literal(True)
     assert g.value(node, V.effectivePolarity) == Literal("exclusion")
+
+
+def test_cached_template_is_stamped_per_criterion() -> None:
+    text = "Hemoglobin < 9 g/dL"
+    g = Graph()
+    other = URIRef(f"{CRIT}-other")
+    assert add_constraints(g, CRIT, text, "exclusion") == add_constraints(g, other, text, "exclusion") == 1
+    a = {(p, o) for p, o in g.predicate_objects(V.constraint_iri(CRIT, 0))}
+    b = {(p, o) for p, o in g.predicate_objects(V.constraint_iri(other, 0))}
+    assert a == b and len(a) > 5
+    assert not any(str(t).startswith("urn:kg:") for triple in g for t in triple)
 
 
 def test_unparsed_is_marked_not_dropped() -> None:

@@ -83,3 +83,48 @@ def test_class_phrases() -> None:
 def test_class_phrase_exception_can_name_a_drug() -> None:
     r = resolve_class_phrase("immunosuppressants except hydroxychloroquine")
     assert r.exceptions == [v.drug_iri("hydroxychloroquine")]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # development codes of INN drugs, brand names, registry misspellings of salts and INNs
+        ("TS-142", ["vornorexant"]),
+        ("ASG-22CE", ["enfortumab-vedotin"]),
+        ("Conmana", ["icotinib"]),
+        ("Enasidenib mesylat dose escalation", ["enasidenib"]),
+        ("Formoterol Fumurate inhalation solution 20 mcg", ["formoterol"]),
+        ("azactidine", ["azacitidine"]),
+        # µ (micro sign) becomes μ under NFKC: both are doses
+        ("DRSP 3 mg/EE 20 µg (13 cycles)", ["drospirenone", "ethinylestradiol"]),
+        # a name typed twice; "combined with", "co-administration of", "alone" are not names
+        ("amiodarone amiodarone", ["amiodarone"]),
+        ("furmonertinib combined with anlotinib", ["furmonertinib", "anlotinib"]),
+        ("co-administration of aztreonam and nacubactam", ["aztreonam", "nacubactam"]),
+        ("amitriptyline, fluoxetine and tramadol alone (control group)", ["amitriptyline", "fluoxetine", "tramadol"]),
+        # commas inside one product name do not split it when the bracket only repeats it
+        ("Live, Attenuated Japanese Encephalitis SA 14-14-2 Vaccine (LJEV)", ["japanese-encephalitis-vaccine-live"]),
+        ("13vPnC + TIV", ["pneumococcal-conjugate-vaccine-13", "influenza-vaccine-inactivated"]),
+    ],
+)
+def test_resolves_registry_variants(name: str, expected: list[str]) -> None:
+    assert _slugs(name) == expected
+
+
+def test_versus_splits_arms_and_keeps_unknown_side_unresolved() -> None:
+    r = resolve_intervention("AVI-014 versus Filgrastim")
+    assert _slugs("AVI-014 versus Filgrastim") == ["filgrastim"] and r.unresolved
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pneumococcal polyvalent vaccine",  # conjugate or polysaccharide: the name does not say
+        "Estrogen",  # a class, not a substance
+        "Standard Therapy",
+        "100 mg",
+    ],
+)
+def test_ambiguous_or_class_names_stay_unresolved(name: str) -> None:
+    r = resolve_intervention(name)
+    assert r.unresolved and not r.drugs

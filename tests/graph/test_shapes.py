@@ -218,6 +218,9 @@ def test_provenance_must_be_a_source_record() -> None:
 def test_trial_without_title_or_description_fails() -> None:
     g = valid_graph()
     g.remove((TRIAL, KG.title, None))
+    g.remove((TRIAL, RDFS.label, None))
+    g.remove((TRIAL, KG.summary, None))
+    g.remove((TRIAL, KG.description, None))
     assert_fails(g, TRIAL, None, "kg:title, kg:description, kg:summary or rdfs:label")
     g.add((TRIAL, KG.description, Literal("A description is enough.")))
     assert validate(g).conforms

@@ -8,8 +8,11 @@ there). ``canonical`` is the UCUM unit every value of that analyte is normalised
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -24,11 +27,19 @@ class Gate:
 
     stems: tuple[str, ...]
     tokens: frozenset[str] = frozenset()
+    #: word starts (first six letters of a word): checked per word, not per stem, so a
+    #: gate over hundreds of drug names costs one pass over the words of the text
+    prefixes: frozenset[str] = frozenset()
 
     def open(self, low: str) -> bool:
         if any(map(low.__contains__, self.stems)):
             return True
-        return bool(self.tokens) and not self.tokens.isdisjoint(_TOKEN.findall(low))
+        if not (self.tokens or self.prefixes):
+            return False
+        words = _TOKEN.findall(low)
+        if self.tokens and not self.tokens.isdisjoint(words):
+            return True
+        return bool(self.prefixes) and any(w[:6] in self.prefixes for w in words)
 
 
 @dataclass(frozen=True)
@@ -267,6 +278,7 @@ DRUG_CLASSES: tuple[tuple[str, str], ...] = (
     (r"immunotherapy", "immunotherapy"),
     (r"plasma(?:pheresis|\s+exchange)", "plasmapheresis"),
     (r"radiotherapy|radiation(?:\s+therapy)?|irradiation", "radiotherapy"),
+    (r"(?:major\s+)?(?:surgery|surgeries|surgical\s+(?:procedures?|interventions?|resections?|treatment))", "surgery"),
     (r"(?:hormonal|endocrine)\s+therap(?:y|ies)|hormone\s+therapy", "endocrine therapy"),
 )
 
@@ -311,17 +323,85 @@ DRUG_GATE = Gate(
            "glucocorticoid", "corticosteroid", "steroid", "malarial", "tnf", "jak", "janus", "investigational",
            "vaccin", "antibiotic", "monoclonal", "immunoglobulin", "ivig", "anticoagula", "nsaid", "anti-inflammatory",
            "chemotherapy", "cytotoxic", "immunotherapy", "plasma", "mycophenol", "ciclosporin", "cyclosporin",
-           "radiotherapy", "radiation", "irradiation", "hormon", "endocrine therap")
-    + tuple(sorted({name.split()[0][:6] for _, name in DRUGS})),
+           "radiotherapy", "radiation", "irradiation", "hormon", "endocrine therap", "surg"),
+    prefixes=frozenset(name.split()[0][:6] for _, name in DRUGS),
     tokens=frozenset({"gc", "gcs", "cyc", "mmf", "aza", "mtx", "hcq"}),
 )
 
 
+_DRUG_TABLE = Path(__file__).resolve().parents[1] / "data" / "drugs" / "drugs.tsv"
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+#: Table names that are also everyday or clinical words and would match as drugs in prose.
+_NOT_DRUG_NAMES = frozenset({"iron", "oxygen", "insulin", "water", "saline", "contrast", "alcohol", "placebo",
+                             "calcium", "vitamin", "zinc", "magnesium", "potassium", "sodium", "gold", "lithium"})
+
+
+@lru_cache(maxsize=1)
+def _drug_gazetteer() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First word -> [(all words, drug label)] over kg's drug table (labels, synonyms, brands).
+
+    Abbreviations shorter than 4 characters are left out: in criteria prose they are
+    too often something else ("CTX" is also "chemotherapy"). Read once, lazily.
+    """
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    if not _DRUG_TABLE.exists():
+        return index
+    with _DRUG_TABLE.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            label = (row.get("label") or "").strip().lower()
+            names = [label] + [n for col in ("synonyms", "brands") for n in (row.get(col) or "").split(";")]
+            for n in names:
+                words = tuple(w.lower() for w in _WORD.findall(n))
+                if not words or len("".join(words)) < 4 or " ".join(words) in _NOT_DRUG_NAMES:
+                    continue
+                entries = index.setdefault(words[0], [])
+                if (words, label) not in entries:
+                    entries.append((words, label))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
+@lru_cache(maxsize=1)
+def table_drug_labels() -> frozenset[str]:
+    """Every drug label in kg's drug table (lower case)."""
+    return frozenset(label for entries in _drug_gazetteer().values() for _, label in entries)
+
+
+def find_table_drugs(text: str) -> list[tuple[str, bool, int, int]]:
+    """(drug label, False, start, end) of every name from kg's drug table found in ``text``.
+
+    >>> text = "prior Rituxan or belimumab"
+    >>> [(n, text[s:e]) for n, _, s, e in find_table_drugs(text)]
+    [('rituximab', 'Rituxan'), ('belimumab', 'belimumab')]
+    """
+    index = _drug_gazetteer()
+    if index.keys().isdisjoint(_WORD.findall(text.lower())):
+        return []  # no word of the text starts a drug name (the common case)
+    toks = [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    out: list[tuple[str, bool, int, int]] = []
+    i = 0
+    while i < len(toks):
+        hit = None
+        for words, label in index.get(toks[i][0], ()):
+            n = len(words)
+            if i + n <= len(toks) and all(toks[i + k][0] == words[k] for k in range(1, n)):
+                hit = (label, False, toks[i][1], toks[i + n - 1][2])
+                i += n
+                break
+        if hit:
+            out.append(hit)
+        else:
+            i += 1
+    return out
+
+
 def find_drugs(text: str) -> list[tuple[str, bool, int, int]]:
     """(normalised name, is_class, start, end) of drug and drug-class mentions, in order."""
+    table = find_table_drugs(text)
     out: list[tuple[str, bool, int, int]] = []
     if not DRUG_GATE.open(text.lower()):
-        return out
+        return table
     for m in _CLASS_RE.finditer(text):
         idx = int(m.lastgroup[1:]) if m.lastgroup else 0
         name = DRUG_CLASSES[idx][1]
@@ -332,6 +412,7 @@ def find_drugs(text: str) -> list[tuple[str, bool, int, int]]:
     for m in _DRUG_RE.finditer(text):
         idx = int(m.lastgroup[1:]) if m.lastgroup else 0
         out.append((DRUGS[idx][1], False, m.start(), m.end()))
+    out.extend(table)  # after the hand-written names, so those win a tie on the same span
     out.sort(key=lambda t: t[2])
     # drop mentions nested in a longer one ("methylprednisolone" contains "prednisolone")
     kept: list[tuple[str, bool, int, int]] = []

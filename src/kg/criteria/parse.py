@@ -165,6 +165,19 @@ def _window(text: str, start: int, end: int, default_ever: bool = False) -> Time
     return None
 
 
+_HISTORY_CUE = re.compile(
+    r"\b(?:(?:a\s+|any\s+)?(?:past\s+|prior\s+|previous\s+)?(?:medical\s+)?history\s+of|previously|previous|prior(?!\s+to)|ever|at\s+any\s+time|in\s+the\s+past)\b",
+    re.I)
+
+
+def _ever_window(text: str, start: int, end: int) -> TimeWindow | None:
+    """An "at any time before" window anchored on its cue ("history of", "prior", "previously")."""
+    m = None
+    for m in _HISTORY_CUE.finditer(text, start, end):
+        pass  # the cue nearest the constraint governs it
+    return TimeWindow(ever=True, span=(m.start(), m.end())) if m else None
+
+
 def _iso(n: float, unit: str) -> str:
     letter = {"d": "D", "w": "W", "m": "M", "y": "Y", "h": "H"}[unit[0]]
     num = str(int(n)) if float(n).is_integer() else str(n)
@@ -217,7 +230,7 @@ _AGE_POST = re.compile(
 _AGE_KW = re.compile(r"\bage[ds]?\b(?:\s+range)?[^\d;.]*$", re.I)
 _COMP_TAIL = re.compile(r"(?:" + COMP + r")\s*$", re.I)
 _BETWEEN_TAIL = re.compile(r"(?:between|from)\s*$", re.I)
-_AGE_GATE = ("age", "year", "yr", "old", "month")
+_AGE_GATE = ("age", "year", "yr", "old", "month", "over", "above")
 _AGE_WORD = re.compile(r"\bage[ds]?\b", re.I)
 
 
@@ -424,7 +437,7 @@ def _quantity(text: str, m: re.Match[str], canonical: str | None, molar_mass: fl
 
 _CHAIN_GAP = re.compile(r"^\s*(?:,|/|or|and|and/or|&)\s*(?:serum\s+|plasma\s+)?$", re.I)
 _FORMULA = re.compile(r"\b(?P<f>mdrd|ckd[\s-]?epi|cockcroft[\s-]+(?:and\s+)?gault|schwartz)\b", re.I)
-_QUAL = re.compile(r"\b(?:elevat\w*|increased|high|raised|abnormal|positive|detectable|low|decreased|re-?elevation)\b", re.I)
+_QUAL = re.compile(r"\b(?:elevat\w*|increased|high|raised|abnormal|positive|detectable|low|decreased|re-?elevation|normal|within\s+normal\s+limits)\b", re.I)
 
 
 def _labs(text: str, groups: list[tuple[str, list[Constraint]]]) -> list[Constraint]:
@@ -466,6 +479,56 @@ def _labs(text: str, groups: list[tuple[str, list[Constraint]]]) -> list[Constra
     return out
 
 
+# A threshold on a quantity the analyte lexicon does not know ("QTc > 450 ms", "LVEF < 40%"):
+# kept as a LabConstraint without LOINC, named by the words just before the comparator.
+_GEN_COMP = re.compile(
+    r"(?:≤|≥|<\s*or\s*=|>\s*or\s*=|<=|>=|=<|=>|<|>|⩽|⩾|(?:(?:not\s+|no\s+)?(?:less|greater|more|higher|lower|fewer)\s+than(?:\s+or\s+equal\s+to)?)"
+    r"|at\s+least|at\s+most|exceed(?:s|ing)?|above|below)\s*(?=\d|\.\d)", re.I)
+_GEN_NAME = re.compile(
+    r"(?P<name>[A-Za-z][\w\-/+]*(?:\s+(?!(?:of|and|or|with|is|are|be|must|should|a|an|the|to|than|if|who|that)\b)[\w\-/+]+){0,3})"
+    r"\s*(?:\([^()]{1,20}\)\s*)?(?:(?:levels?|values?|counts?|concentrations?|of|is|are|was|must\s+be|should\s+be|:)\s*)*$", re.I)
+_GEN_STOP = re.compile(r"^(?:patients?|subjects?|participants?|with|having|has|have|had|and|or|age[ds]?|aged|years?|no|not|any|than|who|are|is|be|must|should)$", re.I)
+_GEN_MEASURE_WORD = re.compile(r"(?:level|count|score|index|ratio|fraction|grade|pressure|rate|clearance|interval|qtc?|ef|saturation|volume|weight|mass|size|diameter|titer|titre)s?$", re.I)
+_DOSE_UNITS = frozenset({"mg/d", "g/d", "mg/kg", "mg/kg/d", "ug/d", "mg/m2", "[IU]/d"})
+_TIME_UNITS = re.compile(r"\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|minutes?|mins?|cycles?|times?|doses?|episodes?|prior|lines?|regimens?)\b", re.I)
+
+
+def _generic_values(text: str, clauses: list[tuple[int, int]], taken: list[tuple[int, int]]) -> list[Constraint]:
+    out: list[Constraint] = []
+    for m in _GEN_COMP.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        ca, _ = _clause_of(clauses, m.start())
+        nm = _GEN_NAME.search(text, max(ca, m.start() - 60), m.start())
+        if not nm:
+            continue
+        words = nm.group("name").split()
+        while words and _GEN_STOP.match(words[0]):
+            words.pop(0)
+        if not words or any(_GEN_STOP.match(w) for w in words[-1:]):
+            continue
+        name = " ".join(words)
+        ns = text.rfind(name, nm.start(), m.start())
+        vm = _VALUE_RE.match(text, m.start(), min(len(text), m.start() + 80))
+        if ns < 0 or not vm:
+            continue
+        num_end = re.compile(NUM).match(text, m.end())
+        if num_end and _TIME_UNITS.match(text, num_end.end()):
+            continue  # durations, ages and counts of events are not measured values
+        r = _quantity(text, vm, None, None, False)
+        if not r:
+            continue
+        q, end = r
+        if not (q.unit or q.relative_to or _GEN_MEASURE_WORD.search(name)):
+            continue
+        if q.unit in _DOSE_UNITS or re.search(r"\bdos(?:e|es|age|ing)\b", name, re.I):
+            continue  # a dose bound belongs to its therapy (DoseCondition), not to a lab
+        out.append(LabConstraint(span=(ns, end), analyte=name.lower(), analyte_text=name, loinc=None, quantity=q,
+                                 confidence=0.5))
+        taken.append((ns, end))
+    return out
+
+
 _ORGAN_SCOPE = re.compile(r"(?:in|involving|of)\s+(?:at\s+least\s+)?(?:one|two|three|\d+|≥\s*\d+|a\s+single)?\s*(?:or\s+more\s+)?(?:major\s+)?organs?(?:\s+or\s+(?:system|site)s?)?|per\s+organ|for\s+(?:each|any|one|a\s+single)\s+organ", re.I)
 
 
@@ -492,6 +555,31 @@ def _scores(text: str, groups: list[tuple[str, list[Constraint]]]) -> list[Const
         out.append(ScoreConstraint(span=(s, end), instrument=ins.key, instrument_text=text[s:e], quantity=q,
                                    organ=organ, confidence=0.85))
     return out
+
+
+_LIFE = re.compile(
+    r"\blife\s+expectancy\b[^;\d]{0,40}?(?P<c>" + COMP + r")?\s*(?P<v>" + NUMW + r")\s*(?P<u>weeks?|months?|years?|days?)\b"
+    r"(?P<post>\s*(?:or\s+(?:more|longer|greater)|and\s+(?:above|over)))?", re.I)
+_DURATION_UCUM = {"d": "d", "w": "wk", "m": "mo", "y": "a"}
+
+
+def _life_expectancy(text: str) -> list[Constraint]:
+    """"Life expectancy of at least 3 months": a score whose value is a duration (days)."""
+    m = _LIFE.search(text) if "expectancy" in text.lower() else None
+    if not m:
+        return []
+    n = _num(m.group("v"))
+    if n is None:
+        return []
+    c = ">=" if m.group("post") else (_comparator(m.group("c")) if m.group("c") else ">=")
+    if c == "=":  # "life expectancy of 6 months" states the minimum
+        c = ">="
+    unit = m.group("u").lower()
+    days = units.duration_days(n, unit)
+    q = Quantity(comparator=c, value=n, unit=_DURATION_UCUM[unit[0]],
+                 norm_value=float(days) if days is not None else None, norm_unit="d" if days is not None else None)
+    return [ScoreConstraint(span=(m.start(), m.end()), instrument="life-expectancy",
+                            instrument_text=text[m.start():m.start() + len("life expectancy")], quantity=q, confidence=0.8)]
 
 
 # --- infections, reproduction, consent, trials, substances ------------------------------------
@@ -639,14 +727,22 @@ def _substances(text: str, clauses: list[tuple[int, int]]) -> list[Constraint]:
 _EXAMPLES = re.compile(r"(?:\(\s*)?\b(?:e\.?\s*g\.?|eg|such\s+as|including|includes|i\.?\s*e\.?|like|for\s+example|for\s+instance|namely)(?:\s*[,:.])?\s+", re.I)
 _EXCEPT = re.compile(r"\b(?:other\s+than|except(?:\s+for)?|excluding|with\s+the\s+exception\s+of|apart\s+from|besides)\s+", re.I)
 _REGION_END = re.compile(r"[;)]|\.(?=\s|$)|\b(?:within|during|in\s+the\s+(?:last|past|previous)|before|prior\s+to|for\s+at\s+least|for\s+\d|at\s+(?:any\s+)?(?:time|dose)|unless|who|which|that)\b", re.I)
-_UNKNOWN_DRUG = re.compile(r"\b[a-z]{3,}(?:mab|cept|tinib|citinib|limus|parin|ciclib)\b", re.I)
+#: International nonproprietary name stems: a word ending in one is a drug name even when
+#: no table lists it ("sulfaphenazole", "quinidine" does not qualify, "phenytoin" does).
+_INN_STEMS = ("mab", "cept", "tinib", "citinib", "limus", "parin", "ciclib", "pril", "sartan", "olol", "azole",
+              "statin", "mycin", "cillin", "cycline", "floxacin", "ciclovir", "navir", "buvir", "previr", "dipine",
+              "prazole", "tidine", "setron", "triptan", "afil", "xaban", "gatran", "lukast", "terol", "profen",
+              "oxetine", "azepam", "azolam", "barbital", "platin", "rubicin", "taxel", "tecan", "citabine",
+              "trexate", "phosphamide", "mustine", "toin", "glitazone", "gliptin", "gliflozin", "glutide", "dronate",
+              "semide", "thiazide", "oxacin", "conazole", "fungin", "vudine", "parib", "lisib", "degib", "rafenib")
+_UNKNOWN_DRUG = re.compile(r"\b[a-z]{3,}(?:" + "|".join(_INN_STEMS) + r")\b", re.I)
 _WASHOUT = re.compile(
     r"(?:at\s+least|more\s+than|greater\s+than|over|≥|>=?|a\s+minimum\s+of)\s*(?P<n>" + NUMW + r")\s*" + _UNIT_T
     + r"\s+(?:must\s+have\s+)?(?:since|from|after|elapsed\s+(?:since|from))\s+(?:the\s+)?(?:last\s+|prior\s+|previous\s+|completion\s+of\s+)?",
     re.I,
 )
 _KNOWN_NAMES = frozenset(n for _, n in lx.DRUGS) | frozenset(n for _, n in lx.DRUG_CLASSES) | {"non-biologic dmard"}
-_UNKNOWN_SUFFIXES = ("mab", "cept", "tinib", "citinib", "limus", "parin", "ciclib")
+_UNKNOWN_SUFFIXES = _INN_STEMS
 _BACKGROUND = re.compile(
     r"\b(?:stable\s+(?:dose|dosage|regimen|treatment|therapy)|on\s+(?:a\s+)?stable|stable\s+on|currently\s+(?:on|receiving|taking|treated)|"
     r"recently\s+(?:started|initiated|begun|began)|background\s+(?:therapy|treatment)|must\s+be\s+(?:on|receiving|taking)|"
@@ -768,11 +864,13 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                     span=(s, end), window=None, stable=bool(re.search(r"\bstable\b", text[a:b], re.I)),
                     min_duration_days=minimum, recently_started=bool(_RECENT.search(text, a, b)), **common)
             else:
-                c = TherapyConstraint(span=(s, end), window=window or TimeWindow(ever=True), **common)
+                if window is None or (window.ever and window.span is None):
+                    window = _ever_window(text, a, s) or _ever_window(text, e, b) or TimeWindow(ever=True)
+                c = TherapyConstraint(span=(s, end), window=window, **common)
             if wash:
                 # "≥ 4 weeks since prior X" requires *no* X inside the window: a negated exposure
                 c.negated = True
-            if name not in _KNOWN_NAMES:
+            if name not in _KNOWN_NAMES and name not in lx.table_drug_labels():
                 c.confidence = 0.5  # matched only by its INN suffix (-mab, -cept, -tinib, …)
             made.append(c)
         out.extend(made)
@@ -871,6 +969,46 @@ def _qual_end(text: str, end: int, clause_end: int) -> int:
         h = re.compile(r"[;,.(]|\band\s+(?!refractory|relapsing|active|flaring)\w+\s", re.I).search(text, rel.end(), clause_end)
         return h.start() if h else clause_end
     return min(clause_end, end + 20)
+
+
+_MORPH = re.compile(
+    r"(?<![\w-])(?:[a-z-]*(?:itis|osis|[^s]emias?|aemias?|opath(?:y|ies)|omas|oma|algia|plasia|trophy|penia|uria|iasis|rrh(?:o)?ea|"
+    r"spasm|cytosis|megaly|plegia|paresis|ischemia|ischaemia)|diseases?|disorders?|syndromes?|failure|insufficiency|injur(?:y|ies)|"
+    r"deficienc(?:y|ies)|dysfunction|arrhythmias?|hypertension|hypotension|fractures?|ulcers?|abnormalit(?:y|ies)|"
+    r"metastas[ie]s|lesions?|stenosis|toxicit(?:y|ies)|intolerance|dementia|depression|epilepsy|seizures?|asthma|"
+    r"obesity|pain|bleeding|ha?emorrhage|thrombosis|embolism|infarction|edema|oedema|impairment|"
+    r"hepatitis|cirrhosis|psychosis|schizophrenia|migraine|glaucoma|cataract|angina|colitis)(?![\w-])",
+    re.I)
+_MORPH_GATE = re.compile(
+    r"itis|osis|emia|opath|oma\b|omas|algia|plasia|troph|penia|uria|iasis|rrh|spasm|megaly|pleg|pares|diseas|disorder|syndrom|"
+    r"failure|insufficien|injur|deficien|dysfunction|arrhythm|tension|fractur|ulcer|abnormal|metasta|lesion|stenosis|toxicit|"
+    r"intoleran|dementia|depress|epilep|seizure|asthma|obesity|pain|bleed|hemorrh|haemorrh|thrombo|embol|infarct|edema|impair|"
+    r"psychos|schizo|migraine|glaucoma|cataract|angina")
+#: Words that end a condition's modifiers when walking left from its head noun.
+_MOD_STOP = frozenset(
+    "no not any with without of or and the a an to in on for by from at as is are was were be been has have had having "
+    "patients patient subjects subject participants participant who which that must should history prior previous "
+    "known current currently evidence presence diagnosis diagnosed documented suspected other including include such e.g "
+    "eg i.e ie than if due other clinical clinically significant".split())
+#: A head noun with only vague modifiers names no particular condition.
+_VAGUE = re.compile(
+    r"(?:(?:laboratory|lab|medical|other|concurrent|intercurrent|serious|severe|major|minor|significant|relevant|"
+    r"underlying|general|any|unstable|active|chronic|acute|new)\s+)*"
+    r"(?:diseases?|disorders?|syndromes?|abnormalit(?:y|ies)|impairment|dysfunction|failure|insufficiency|injur(?:y|ies)|"
+    r"lesions?|pain|toxicit(?:y|ies)|bleeding)", re.I)
+_DEFINED_BY_VALUE = re.compile(r"\s*\([^()]*?(?:[<>≤≥=]|less|greater|more|below|above)\s*\d", re.I)
+_WORD_LEFT = re.compile(r"([A-Za-z][\w'-]*)\s+$")
+
+
+def _modifiers_start(text: str, head: int, most: int = 3) -> int:
+    """Start of a condition phrase: up to ``most`` modifier words left of its head noun."""
+    start = head
+    for _ in range(most):
+        m = _WORD_LEFT.search(text, max(0, start - 40), start)
+        if not m or m.group(1).lower() in _MOD_STOP:
+            break
+        start = m.start(1)
+    return start
 
 
 def _disease_name(phrase: str) -> str | None:
@@ -984,7 +1122,7 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
         pe = h.start() if h else min(cb, m.end() + 140)
         items = _split_items(text, m.end(), pe)[:6]
         made: list[Constraint] = []
-        window = _window(text, pe, cb)
+        window = _window(text, pe, cb) or _ever_window(text, max(ca, m.start() - 30), m.end())
         exc = exceptions(pe, cb)
         for a, b in items:
             phrase = text[a:b].strip()
@@ -1026,8 +1164,26 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
         out.append(ConditionConstraint(
             span=(m.start(), span_end), condition=m.group(0), name=name,
             qualifiers=qualifiers(max(ca, m.start() - 60), _qual_end(text, m.end(), cb)), active_by=active_by(ca, cb),
-            window=_window(text, m.end(), cb), exceptions=exc, confidence=0.75))
+            window=_window(text, m.end(), cb) or _ever_window(text, max(ca, m.start() - 40), m.start()),
+            exceptions=exc, confidence=0.75))
         taken.append((m.start(), m.end()))
+
+    # other conditions, recognised by the shape of their head noun ("thrombocytopenia",
+    # "spinal cord injury", "ventricular arrhythmia")
+    for m in (_MORPH.finditer(text) if _MORPH_GATE.search(low) else ()):
+        if (any(a <= m.start() < b for a, b in taken) or _in(consumed, m.start())
+                or any(c.span[0] <= m.start() < c.span[1] or m.start() <= c.span[0] < m.end() for c in out)):
+            continue
+        s0 = _modifiers_start(text, m.start())
+        ca, cb = _clause_of(clauses, s0)
+        phrase = text[s0:m.end()]
+        if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, m.end()):
+            continue  # "laboratory abnormality"; "IgG deficiency (IgG < 400 mg/dL)" is its lab
+        out.append(ConditionConstraint(
+            span=(s0, m.end()), condition=phrase, name=phrase.lower(),
+            qualifiers=qualifiers(max(ca, s0 - 40), min(cb, m.end() + 20)),
+            window=_window(text, m.end(), cb) or _ever_window(text, max(ca, s0 - 40), s0), confidence=0.5))
+        taken.append((s0, m.end()))
 
     # organ involvement lists
     om = _ORG_INV.search(text) if ("organ" in low or "involvement" in low) else None
@@ -1120,6 +1276,27 @@ _HEADER = re.compile(
     r"(?:\s+(?:these|those|following))?|the\s+following|these|as\s+follows)\b[^:;.]{0,60}?):\s*", re.I)
 _NOT_HEADER = re.compile(r"\bexcept|\bexception", re.I)
 _CAPS_HEADER = re.compile(r"\s*[A-Z][A-Z /&,()-]{2,60}:\s*")
+#: "Surgery:", "Prior medication:", "Adequate organ function:" - a short label and a colon.
+_LABEL_HEADER = re.compile(r"\s*(?:[A-Za-z][\w/&()'-]*\s*){1,4}:\s*")
+#: Placeholders the registry uses where a section has no criterion ("Not specified",
+#: "See Disease Characteristics", "Renal: Not specified").
+_PLACEHOLDER = re.compile(
+    r"\s*(?:[A-Za-z][\w /&,()-]{0,40}:\s*)?(?:not\s+specified|see\s+(?:disease|patient)\s+characteristics|see\s+above|"
+    r"none|other|n/?a|not\s+applicable|no\s+(?:other\s+)?(?:eligibility\s+)?criteria|unspecified|no\s+restrictions?)\s*[.;]?\s*", re.I)
+
+
+def states_no_criterion(text: str) -> bool:
+    """A group header or a registry placeholder: text that is not itself a criterion."""
+    return is_header(text) or is_placeholder(text)
+
+
+def is_placeholder(text: str) -> bool:
+    """True for a registry placeholder that states no criterion.
+
+    >>> is_placeholder("Not specified"), is_placeholder("Renal: Not specified"), is_placeholder("No HIV")
+    (True, True, False)
+    """
+    return len(text) <= 80 and bool(_PLACEHOLDER.fullmatch(text))
 
 
 def is_header(text: str) -> bool:
@@ -1130,12 +1307,15 @@ def is_header(text: str) -> bool:
     >>> is_header("A current malignancy, with these exceptions:")
     False
     """
-    return bool(_HEADER.fullmatch(text) or _CAPS_HEADER.fullmatch(text)) and not _NOT_HEADER.search(text)
+    if not text.rstrip().endswith(":") or len(text) > 200:
+        return False
+    return bool(_HEADER.fullmatch(text) or _CAPS_HEADER.fullmatch(text) or _LABEL_HEADER.fullmatch(text)) \
+        and not _NOT_HEADER.search(text)
 
 
 def _parse(text: str, polarity: str) -> list[Constraint]:
     text = text[:MAX_CHARS]
-    if not text.strip() or is_header(text):
+    if not text.strip() or is_header(text) or is_placeholder(text):
         return []
     clauses = _clauses(text)
     groups: list[tuple[str, list[Constraint]]] = []
@@ -1148,6 +1328,9 @@ def _parse(text: str, polarity: str) -> list[Constraint]:
     cands += _labs(text, groups)
     if has_digit:
         cands += _scores(text, groups)
+        cands += _life_expectancy(text)
+    if has_digit and _GEN_COMP.search(text):
+        cands += _generic_values(text, clauses, [c.span for c in cands])
     cands += _infections(text, clauses)
     cands += _reproductive(text, clauses)
     cands += _consent(text)

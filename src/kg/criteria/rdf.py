@@ -4,11 +4,21 @@ Node IRIs derive from the criterion IRI and the constraint's position in the par
 (``<criterion>/constraint/<n>``, sub-nodes ``…/window``, ``…/exception/<k>``, …), so the same
 text always yields the same triples. A criterion nothing could be read from gets
 ``kg:parseStatus kg:Unparsed`` (it keeps its own text); otherwise ``kg:Parsed``.
+
+Speed. Identical criterion texts recur across records ("Pregnant or breastfeeding"), so
+the triples of one (text, polarity) are computed once as a *template* whose subjects are
+IRI suffixes relative to the criterion, cached, and stamped onto each criterion IRI with
+one ``Graph.addN`` call. Triples that only restate a default are not written: ``kg:negated``
+only when true, ``kg:ever`` only when true, ``kg:isDrugClass`` only when true; the
+criterion's polarity stays on the criterion (no per-constraint copy); ``kg:effectivePolarity``
+is always written because it is what matching queries filter on.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
@@ -101,10 +111,8 @@ def _window(g: Graph, node: URIRef, w: TimeWindow | None) -> None:
     _add_opt(g, wn, V.windowReference, w.reference)
     if not w.ever:
         _add_opt(g, wn, V.windowDirection, w.direction)
-    g.add((wn, V.ever, Literal(w.ever)))
-    if w.span:
-        g.add((wn, V.spanStart, Literal(w.span[0], datatype=XSD.integer)))
-        g.add((wn, V.spanEnd, Literal(w.span[1], datatype=XSD.integer)))
+    if w.ever:
+        g.add((wn, V.ever, _TRUE))
 
 
 def _excerpts(g: Graph, node: URIRef, kind: str, prop: URIRef, cls: URIRef, items: tuple[Excerpt, ...]) -> None:
@@ -159,7 +167,8 @@ def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> Non
     elif isinstance(c, TherapyConstraint):
         _add_opt(g, node, V.therapyText, c.therapy)
         _add_opt(g, node, V.normalizedName, c.name)
-        _add_opt(g, node, V.isDrugClass, c.is_class)
+        if c.is_class:
+            g.add((node, V.isDrugClass, _TRUE))
         _window(g, node, c.window)
         _excerpts(g, node, "example", V.hasExample, V.TherapyExample, c.members)
         _excerpts(g, node, "exception", V.hasException, V.ConstraintException, c.exceptions)
@@ -195,26 +204,68 @@ def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> Non
             g.add((node, prop, nodes[i]))
 
 
-def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str) -> int:
-    """Parse ``text`` and add its constraint nodes to ``g``; return how many were added.
+_TRUE = Literal(True)
+#: Placeholder criterion IRI the cached templates are written against.
+_BASE = URIRef("urn:kg:criterion-template")
 
-    Groups count as constraints. With none, the criterion is marked ``kg:Unparsed``.
-    """
-    constraints = parse_criterion(text or "", polarity)
+
+class _Collector:
+    """Just enough of ``Graph`` (``add``) to record the triples of one template."""
+
+    def __init__(self) -> None:
+        self.triples: list[tuple[Any, URIRef, Any]] = []
+
+    def add(self, t: tuple[Any, URIRef, Any]) -> None:
+        self.triples.append(t)
+
+
+def _rel(term: Any) -> Any:
+    """A template term: IRIs under the placeholder become ("", suffix) markers."""
+    if isinstance(term, URIRef) and term.startswith(_BASE):
+        return ("", str(term)[len(_BASE):])
+    return term
+
+
+@lru_cache(maxsize=32768)
+def _template(text: str, polarity: str) -> tuple[int, tuple[tuple[Any, URIRef, Any], ...]]:
+    """(number of constraints, triples relative to the criterion) of one criterion text."""
+    g = _Collector()
+    constraints = parse_criterion(text, polarity)
     if not constraints:
-        g.add((criterion, V.parseStatus, V.Unparsed))
-        return 0
-    g.add((criterion, V.parseStatus, V.Parsed))
-    nodes = [V.constraint_iri(criterion, i) for i in range(len(constraints))]
+        g.add((_BASE, V.parseStatus, V.Unparsed))
+        return 0, tuple((_rel(s), p, _rel(o)) for s, p, o in g.triples)
+    g.add((_BASE, V.parseStatus, V.Parsed))
+    nodes = [V.constraint_iri(_BASE, i) for i in range(len(constraints))]
     for node, c in zip(nodes, constraints):
-        g.add((criterion, V.hasConstraint, node))
+        g.add((_BASE, V.hasConstraint, node))
         g.add((node, RDF.type, CLASS_OF.get(type(c), V.Constraint)))
         g.add((node, V.text, Literal(c.text)))
         g.add((node, V.spanStart, Literal(c.span[0], datatype=XSD.integer)))
         g.add((node, V.spanEnd, Literal(c.span[1], datatype=XSD.integer)))
         g.add((node, V.confidence, _dec(round(c.confidence, 3))))
-        g.add((node, V.negated, Literal(c.negated)))
-        g.add((node, V.criterionPolarity, Literal(polarity)))
+        if c.negated:
+            g.add((node, V.negated, _TRUE))
         g.add((node, V.effectivePolarity, Literal(c.effective_polarity)))
-        _specific(g, node, c, nodes)
-    return len(constraints)
+        _specific(g, node, c, nodes)  # type: ignore[arg-type]
+    return len(constraints), tuple((_rel(s), p, _rel(o)) for s, p, o in g.triples)
+
+
+def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str) -> int:
+    """Parse ``text`` and add its constraint nodes to ``g``; return how many were added.
+
+    Groups count as constraints. With none, the criterion is marked ``kg:Unparsed``.
+    """
+    n, triples = _template(text if isinstance(text, str) else "", polarity)
+    base = str(criterion)
+    iris: dict[str, URIRef] = {"": criterion}
+
+    def term(t: Any) -> Any:
+        if type(t) is tuple:
+            iri = iris.get(t[1])
+            if iri is None:
+                iri = iris[t[1]] = URIRef(base + t[1])
+            return iri
+        return t
+
+    g.addN((term(s), p, term(o), g) for s, p, o in triples)
+    return n

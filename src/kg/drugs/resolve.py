@@ -57,10 +57,12 @@ _SALTS = (
     "hydrochloride|dihydrochloride|hcl|sulfate|sulphate|phosphate|sodium phosphate|mesylate|mesilate|citrate|"
     "sodium|disodium|calcium|potassium|acetate|tartrate|ditartrate|maleate|dimaleate|tosylate|ditosylate|malate|"
     "fumarate|isethionate|trihydrate|monohydrate|succinate|sodium succinate|furoate|bromide|hydrobromide|besylate|"
-    "meglumine|dipropionate|acetonide|xinafoate|tromethamine"
+    "meglumine|dipropionate|acetonide|xinafoate|tromethamine|polacrilex|"
+    # misspellings registries use
+    "mesylat|fumurate"
 )
 _SALT_RE = re.compile(rf"\s+(?:{_SALTS})(?:\s+(?:{_SALTS}))*$")
-_UNIT = r"(?:milligrams?|millilitres?|milliliters?|mg|g|mcg|µg|ug|ng|ml|l|iu|units?|u|%|mmol|mg/kg|mg/m2|mg/m²|mg/ml|mcg/ml|mg/day|g/day|mg/d)"
+_UNIT = r"(?:milligrams?|millilitres?|milliliters?|mg|g|mcg|µg|μg|ug|ng|ml|l|iu|units?|u|%|mmol|mg/kg|mg/m2|mg/m²|mg/ml|mcg/ml|mg/day|g/day|mg/d)"
 _DOSE = re.compile(rf"\b\d+(?:[.,]\d+)?(?:\s*(?:or|to|-|/)\s*\d+(?:[.,]\d+)?)*\s*{_UNIT}(?:\s*/\s*(?:kg|m2|m²|day|d|ml|dose|week))*(?![a-z])")
 _NOISE_WORDS = (
     "tablets?|tab|tabs|capsules?|caps|pills?|injections?|injectable|infusion|solution|suspension|powder|"
@@ -70,10 +72,12 @@ _NOISE_WORDS = (
     "dose|doses|dosing|high|low|mid|standard|daily|once|twice|weekly|per|day|days|qd|bid|tid|qid|qhs|od|q\\d+w|"
     "group|arm|for|of|the|a|an|administration|investigational|product|drug|medication|treatment|"
     "adjuvant|neoadjuvant|therapeutic|induction|maintenance|regimen|matching|continuous|combination|"
-    "epidural|caudal|transforaminal|cervical|odt|orally|disintegrating|in|questionn?aires?"
+    "epidural|caudal|transforaminal|cervical|odt|orally|disintegrating|in|questionn?aires?|"
+    "therapy|alone|cocktail|escalation|escalating|higher|lower|half|maximal|maximum|various|combined|"
+    "co-?administration|transdermal|system|inhaler|cycles?|ppx|prophylaxis|prophylactic|iontophoresis|one|two"
 )
 _NOISE = re.compile(rf"\b(?:{_NOISE_WORDS})\b")
-_SPLIT = re.compile(r"\s*(?:;|\+|,|&|\band\b|\bplus\b|\bwith\b|\bor\b|\bfollowed by\b|\bthen\b|/)\s*")
+_SPLIT = re.compile(r"\s*(?:;|\+|,|&|\band\b|\bplus\b|\bwith\b|\bor\b|\bfollowed by\b|\bthen\b|\bversus\b|\bvs\.?(?!\w)|/)\s*")
 
 
 def normalize(text: str) -> str:
@@ -197,8 +201,16 @@ def resolve_intervention(name: str) -> Resolution:
     if not norm:
         return Resolution([], False, True, "empty name")
     whole = _lookup(norm) or _lookup(_clean(norm))
+    if whole is None and (rep := re.fullmatch(r"(.+?)\s+\1", norm)):
+        whole = _lookup(rep.group(1))  # a name typed twice ("amiodarone amiodarone")
     if whole is not None:
         return Resolution([v.drug_iri(s) for s in whole], False, False, "exact name")
+    # the whole name with its brackets read as notes, before commas inside it split it up
+    # ("Live, attenuated … vaccine (LJEV)")
+    if _lookup(_clean(_BRACKETS.sub(" ", norm))) is not None:
+        s_whole, p_whole, u_whole = _resolve_part(norm)
+        if s_whole and not p_whole and not u_whole:
+            return Resolution([v.drug_iri(s) for s in s_whole], False, False, "name")
     slugs: list[str] = []
     placebo = False
     unknown: list[str] = []

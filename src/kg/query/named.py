@@ -21,6 +21,8 @@ from pathlib import Path
 from rdflib.query import Result
 
 from kg.errors import ParameterError, QueryError
+from kg.query.guard import AllowList
+from kg.query.limits import user_query
 from kg.query.params import resolve_param
 
 _PARAM_RE = re.compile(r"^#\s*@param\s+(\S+)\s+(\S+)\s+(required|optional(?:=(\S+))?)\s*(.*)$")
@@ -109,8 +111,18 @@ def get_query(name: str) -> NamedQuery:
     return queries[name]
 
 
-def run_named(store: object, name: str, params: dict[str, str] | None = None) -> QueryRun:
-    """Run named query ``name`` on ``store`` with raw parameter values (strings)."""
+def run_named(
+    store: object,
+    name: str,
+    params: dict[str, str] | None = None,
+    *,
+    timeout: float | None = None,
+    allow: AllowList | None = None,
+) -> QueryRun:
+    """Run named query ``name`` on ``store`` with raw parameter values (strings).
+
+    The query is checked by the guard and stopped at its time limit (``timeout`` seconds,
+    else ``KG_QUERY_TIMEOUT``, else 30 s; see :func:`kg.query.limits.user_query`)."""
     query = get_query(name)
     given = dict(params or {})
     declared = {p.name: p for p in query.params}
@@ -126,5 +138,5 @@ def run_named(store: object, name: str, params: dict[str, str] | None = None) ->
                 raise ParameterError(f"query {name!r} needs -p {p.name} VALUE ({p.description})")
             continue
         bindings[p.name] = resolve_param(store, p.type, p.name, raw)
-    result = store.query(query.text, bindings)  # type: ignore[attr-defined]
+    result = user_query(store, query.text, bindings, timeout=timeout, allow=allow)  # type: ignore[arg-type]
     return QueryRun(query=query, result=result, bindings=bindings)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -21,6 +22,9 @@ from rdflib.term import Node
 
 from kg import vocab as V
 from kg.errors import QueryError, StoreError
+
+if TYPE_CHECKING:
+    from kg.query.guard import AllowList
 
 _PREFIXES = {k: str(v) for k, v in V.PREFIXES.items()}
 
@@ -201,19 +205,42 @@ class OxigraphStore:
             out.add(t)
         return out
 
-    def query(self, sparql: str, bindings: dict[str, Node] | None = None) -> Result:
+    def query(
+        self,
+        sparql: str,
+        bindings: dict[str, Node] | None = None,
+        *,
+        timeout: float | None = None,
+        allow: AllowList | None = None,
+    ) -> Result:
         """Run a SPARQL query over the union of all graphs; ``bindings`` bind variables to
-        RDF terms through a VALUES block (see :mod:`kg.query.binding`), never as raw text."""
+        RDF terms through a VALUES block (see :mod:`kg.query.binding`), never as raw text.
+
+        ``allow``: check the query with :func:`kg.query.guard.check_query` first (user
+        queries); ``timeout``: run it in a child process killed after that many seconds
+        (:mod:`kg.query.limits`). Without them the query runs in-process, as kg's own
+        internal queries do."""
         from kg.query.binding import inject_values
 
+        if allow is not None:
+            from kg.query.guard import check_query
+
+            # The template is checked: inject_values only adds a VALUES block of
+            # serialized terms, which cannot add a clause (tests/query/test_injection.py).
+            check_query(sparql, allow)
         text = inject_values(sparql, bindings) if bindings else sparql
         try:
-            raw = self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True)
+            if timeout is None:
+                return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True))
+            from kg.query.limits import run_with_limit
+
+            store = self._store
+            kind, data = run_with_limit(lambda: _serialized_query(store, text), timeout)
+            return _from_serialized(kind, data)
         except SyntaxError as exc:
-            raise QueryError(f"malformed query: {exc}") from exc
+            raise QueryError(f"malformed query: {_one_line(exc)}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
-            raise QueryError(f"query failed: {exc}") from exc
-        return _to_result(raw)
+            raise QueryError(f"query failed: {_one_line(exc)}") from exc
 
     def close(self) -> None:
         self.flush()
@@ -224,6 +251,41 @@ class OxigraphStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    """Oxigraph's message on one line (its syntax errors list every expected token)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _serialized_query(store: ox.Store, text: str) -> tuple[str, object]:
+    """Run a query and serialize its answer (in the child process of a time-limited query)."""
+    raw = store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True)
+    if isinstance(raw, ox.QuerySolutions):
+        return "SELECT", raw.serialize(format=ox.QueryResultsFormat.JSON)
+    if isinstance(raw, ox.QueryTriples):
+        return "CONSTRUCT", raw.serialize(format=ox.RdfFormat.N_TRIPLES)
+    return "ASK", bool(raw)
+
+
+def _from_serialized(kind: str, data: object) -> Result:
+    if kind == "SELECT":
+        return _to_result(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
+    if kind == "CONSTRUCT":
+        return _triples_result(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+    return _to_result(bool(data))
+
+
+def _triples_result(triples: Iterable[object]) -> Result:
+    g = Graph()
+    for prefix, ns in V.PREFIXES.items():
+        g.bind(prefix, ns)
+    for t in triples:
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[attr-defined,arg-type]
+    res = Result("CONSTRUCT")
+    res.graph = g
+    return res
 
 
 def _to_result(raw: object) -> Result:
@@ -248,12 +310,5 @@ def _to_result(raw: object) -> Result:
         res.bindings = rows
         return res
     if isinstance(raw, ox.QueryTriples):
-        g = Graph()
-        for prefix, ns in V.PREFIXES.items():
-            g.bind(prefix, ns)
-        for t in raw:
-            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
-        res = Result("CONSTRUCT")
-        res.graph = g
-        return res
+        return _triples_result(raw)
     raise QueryError(f"unexpected query result {type(raw).__name__}")

@@ -1,0 +1,51 @@
+"""The ``kg views`` and ``kg export`` command objects (wired into the ``kg`` group by kg.cli)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from kg.export.formats import FORMATS
+from kg.export.html import DEFAULT_NODE_CAP
+
+_DEFAULT_STORE = "kg-store"
+
+
+@click.command("views")
+def views_cmd() -> None:
+    """List the graph views that `kg export` writes, with their parameters."""
+    from kg.export.views import list_views
+
+    for q in list_views():
+        click.echo(f"{q.name}\n  {q.summary}")
+        for p in q.params:
+            need = "required" if p.required else "optional" + (f"={p.default}" if p.default else "")
+            click.echo(f"  -p {p.name} ({p.type}, {need}): {p.description}")
+
+
+@click.command("export")
+@click.argument("view")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="KEY VALUE",
+              help="A view parameter (repeatable), e.g. -p trial NCT04660565.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: from the file extension of -o).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (written to a temporary file, then renamed).")
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=lambda: os.environ.get("KG_STORE", _DEFAULT_STORE), show_default="$KG_STORE or ./kg-store",
+              help="Directory of the persistent graph store.")
+@click.option("--max-nodes", type=int, default=DEFAULT_NODE_CAP, show_default=True,
+              help="Warn above this many nodes (html, svg, png).")
+def export_cmd(view: str, params: tuple[tuple[str, str], ...], fmt: str | None, output: Path, store_dir: Path,
+               max_nodes: int) -> None:
+    """Export the graph view VIEW (see `kg views`) as RDF, a graph file, a picture or an HTML page."""
+    from kg.export.api import export_view
+    from kg.store.oxigraph import OxigraphStore
+
+    with OxigraphStore(store_dir, read_only=True) as store:
+        result = export_view(store, view, output, params=dict(params), fmt=fmt, node_cap=max_nodes)
+    for w in result.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo(f"{result.path}: {result.format}, {result.nodes} nodes, {result.edges} edges, {result.triples} triples")

@@ -1,0 +1,131 @@
+"""Mappings as RDF and SSSOM: curated files, the mappings graph, export of a built store, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from rdflib import URIRef
+from rdflib.namespace import SKOS
+
+from kg import vocab as V
+from kg.link import graph, prefixes, sssom
+from kg.link.linker import norm
+from tests.link.test_sssom import sssom_py_errors
+
+#: vocabularies the shared ontology slices cover (other curated objects are checked elsewhere:
+#: drug ids by tests/drugs, UCUM codes are the unit literals themselves)
+CHECKABLE = {"MONDO", "DOID", "NCIT", "MESH", "ICD10CM", "EFO", "Orphanet", "ATC", "CHEBI", "LOINC"}
+
+
+def test_curated_rows_exist_in_the_shared_ontologies(shared_terms) -> None:  # type: ignore[no-untyped-def]
+    """Every curated id is a live term (or a cross-reference) of the shared files, and the
+    label written next to it is that term's label or one of its synonyms."""
+    xrefs = {x for t in shared_terms.values() for x in t.xrefs}
+    rows = graph.curated_mappings() + graph.lexicon_mappings()
+    problems = []
+    for m in rows:
+        if prefixes.prefix_of(m.object_id) not in CHECKABLE:
+            continue
+        t = shared_terms.get(m.object_id)
+        if t is None:
+            if m.object_id not in xrefs:
+                problems.append(f"{m.object_id} not found")
+            continue
+        if t.obsolete:
+            problems.append(f"{m.object_id} is obsolete")
+        names = {norm(t.label)} | {norm(s) for s, _ in t.synonyms}
+        if m.object_label and t.label and norm(m.object_label) not in names:
+            problems.append(f"{m.object_id}: {m.object_label!r} vs {t.label!r}")
+    assert not problems, problems
+    assert len(rows) > 60
+
+
+def test_every_curated_row_names_its_source() -> None:
+    for m in graph.curated_mappings():
+        assert m.comment, m.key
+        assert m.mapping_justification in sssom.JUSTIFICATIONS and m.confidence is not None
+
+
+def test_curated_files_validate_with_sssom_py() -> None:
+    folder = Path(graph.__file__).resolve().parents[1] / "ontology" / "mappings"
+    files = sorted(folder.glob("*.sssom.tsv"))
+    assert len(files) >= 3
+    for f in files:
+        assert sssom_py_errors(f) == [], f
+
+
+def test_mappings_graph_triples() -> None:
+    g = graph.mappings_graph()
+    sle = V.condition_iri("Systemic Lupus Erythematosus")
+    assert (sle, SKOS.exactMatch, URIRef("http://purl.obolibrary.org/obo/MONDO_0007915")) in g
+    assert (V.KG["Glucocorticoid"], SKOS.narrowMatch, URIRef("http://purl.bioontology.org/ontology/ATC/H02AB")) in g
+    assert (graph.analyte_iri("igg4"), SKOS.exactMatch, URIRef("https://loinc.org/2469-5")) in g
+    assert (graph.unit_iri("mL/min/{1.73_m2}"), SKOS.exactMatch, URIRef(prefixes.expand("UCUM:mL%2Fmin%2F%7B1.73_m2%7D"))) in g
+    g.remove((None, None, None))
+    assert len(graph.mappings_graph()) > 50  # a fresh copy each call
+
+
+def test_source_trials_have_their_links(demo_store) -> None:  # type: ignore[no-untyped-def]
+    """Every condition, drug, drug class, target, analyte and unit of the four source trials
+    is linked, by the curated files or by the drug catalogue."""
+    links: dict[str, set[str]] = {}
+    for m in graph.curated_mappings() + graph.lexicon_mappings() + graph.catalogue_mappings():
+        links.setdefault(prefixes.expand(m.subject_id), set()).add(prefixes.prefix_of(m.object_id))
+
+    def q(text: str) -> set[str]:
+        return {str(r[0]) for r in demo_store.query("PREFIX kg: <https://w3id.org/kg/ontology#>\n" + text)}
+
+    conditions = q("SELECT ?c WHERE { ?c a kg:Condition }")
+    drugs = q("SELECT ?d WHERE { ?i kg:administers ?d }")
+    targets = q("SELECT ?t WHERE { ?i kg:administers ?d . ?d kg:hasMechanism/kg:hasTarget ?t }")
+    analytes = {str(graph.analyte_iri(a)) for a in q("SELECT ?a WHERE { ?c kg:analyte ?a }")}
+    units = {str(graph.unit_iri(u)) for u in q("SELECT ?u WHERE { { ?c kg:ucumUnit ?u } UNION { ?c kg:normalizedUnit ?u } }")}
+    classes = q("SELECT ?k WHERE { ?i kg:administers ?d . ?d a ?k . ?k a kg:DrugClass }")
+    assert len(conditions) == 5 and len(drugs) == 3 and len(analytes) == 11
+    for c in conditions:
+        assert {"MONDO", "DOID", "MESH", "NCIT"} <= links.get(c, set()), c
+    for d in drugs:
+        assert {"ATC", "DRUGBANK"} <= links.get(d, set()), d
+    for t in targets:
+        assert links.get(t, set()) & {"HGNC", "UniProtKB"}, t
+    for a in analytes:
+        assert "LOINC" in links.get(a, set()), a
+    for u in units:
+        assert "UCUM" in links.get(u, set()), u
+    linked_classes = {c for c in classes if c in links}
+    assert {V.KG["Glucocorticoid"], V.KG["BiologicDMARD"], V.KG["ConventionalSyntheticDMARD"]} <= {URIRef(c) for c in linked_classes}
+
+
+def test_export_of_a_built_store(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "all.sssom.tsv"
+    n = graph.export_mappings(demo_store, str(out))
+    rows = {m.key: m for m in sssom.read(out).mappings}
+    assert len(rows) == n
+    assert ("kgid:trial/NCT04660565", "skos:exactMatch", "NCT:NCT04660565") in rows
+    assert ("kgid:publication/pmid-29073351", "skos:exactMatch", "PMID:29073351") in rows
+    rit = rows[("kgid:drug/rituximab", "skos:exactMatch", "DRUGBANK:DB00073")]
+    assert rit.mapping_justification == "semapv:ManualMappingCuration" and "drugs.tsv" in rit.comment
+    assert sssom_py_errors(out) == []
+
+
+def test_export_includes_the_mappings_graph(tmp_path: Path) -> None:
+    from kg.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(None)
+    store.replace_graph(V.MAPPINGS_GRAPH, graph.mappings_graph())
+    rows = {m.key: m for m in graph.store_mappings(store)}
+    m = rows[("kgid:condition/igg4-related-disease", "skos:exactMatch", "MONDO:0017287")]
+    assert m.mapping_justification == "semapv:ManualMappingCuration" and "mondo" in m.comment
+
+
+def test_export_command(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kg.link.commands import export_mappings_cmd
+
+    out = tmp_path / "x.sssom.tsv"
+    store_dir = str(demo_store.path)
+    res = CliRunner().invoke(export_mappings_cmd, ["--store", store_dir, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "mappings ->" in res.output and out.stat().st_size > 0
+    missing = CliRunner().invoke(export_mappings_cmd, ["--store", str(tmp_path / "nope"), "-o", str(out)])
+    assert missing.exit_code != 0 and "no store" in str(missing.exception)
