@@ -148,12 +148,16 @@ def _emit_rows(result: Any, fmt: str, title: str | None = None) -> None:
 @_store_option
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table",
               show_default=True)
-def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, fmt: str) -> None:
+@click.option("--timeout", type=float, default=None, help="Time limit in seconds (default $KG_QUERY_TIMEOUT or 30).")
+@click.option("--allow", multiple=True, metavar="IRI", help="Allow SERVICE/FROM to this IRI prefix (repeatable).")
+def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, fmt: str,
+              timeout: float | None, allow: tuple[str, ...]) -> None:
     """Run the named query NAME (see `kg queries`)."""
+    from kg.query.guard import AllowList
     from kg.query.named import run_named
 
     with _open_store(store_dir, read_only=True) as store:
-        run = run_named(store, name, _params(params))
+        run = run_named(store, name, _params(params), timeout=timeout, allow=AllowList.from_env(*allow))
         _emit_rows(run.result, fmt, title=run.query.summary if fmt == "table" else None)
 
 
@@ -181,13 +185,17 @@ def queries_cmd() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv", "xml", "turtle", "ttl", "nt"]),
               default="table", show_default=True,
               help="SELECT/ASK: SPARQL 1.1 results json, csv, tsv, xml or a table; CONSTRUCT: turtle or nt.")
-def sparql_cmd(query_file: Any, store_dir: Path, fmt: str) -> None:
+@click.option("--timeout", type=float, default=None, help="Time limit in seconds (default $KG_QUERY_TIMEOUT or 30).")
+@click.option("--allow", multiple=True, metavar="IRI", help="Allow SERVICE/FROM to this IRI prefix (repeatable).")
+def sparql_cmd(query_file: Any, store_dir: Path, fmt: str, timeout: float | None, allow: tuple[str, ...]) -> None:
     """Run any SPARQL SELECT/ASK/CONSTRUCT query from QUERY_FILE (or - for stdin)."""
+    from kg.query.guard import AllowList
+    from kg.query.limits import user_query
     from kg.query.output import render_sparql
 
     text = query_file.read()
     with _open_store(store_dir, read_only=True) as store:
-        result = store.query(text)
+        result = user_query(store, text, timeout=timeout, allow=AllowList.from_env(*allow))
         if fmt == "table" and result.type in ("SELECT", "ASK"):
             _emit_rows(result, "table")
         elif fmt == "table":
@@ -222,6 +230,19 @@ EXTRA_HEADLINE: tuple[tuple[str, dict[str, str]], ...] = (
     ("conflicting-exclusions", {}),
     ("comparable-trials", {"trial": "NCT04893161"}),
 )
+
+
+def _mount_layer_commands() -> None:
+    """Verbs whose code lives with their layer (graph views/export, linking)."""
+    from kg.export.commands import export_cmd, views_cmd
+    from kg.link.commands import link_cmd
+
+    cli.add_command(views_cmd, "views")
+    cli.add_command(export_cmd, "export")
+    cli.add_command(link_cmd, "link")
+
+
+_mount_layer_commands()
 
 
 def main() -> None:

@@ -10,12 +10,12 @@ from kg import vocab as v
 from kg.drugs.params import resolve_drug, resolve_drug_class, resolve_mechanism
 from kg.errors import ParameterError
 from kg.query.params import resolve_param
-from kg.store.memory import MemoryStore
+from kg.store.oxigraph import OxigraphStore
 
 
 @pytest.fixture(scope="module")
-def store(catalogue, inferred) -> MemoryStore:
-    s = MemoryStore()
+def store(catalogue, inferred) -> OxigraphStore:
+    s = OxigraphStore(None)  # in memory
     s.replace_graph(v.DRUGS_GRAPH, catalogue)
     s.replace_graph(v.INFERRED_GRAPH, inferred)
     return s
@@ -55,7 +55,7 @@ def test_unknown_drug_names_close_candidates(store) -> None:
 
 
 def test_shared_name_is_ambiguous_and_lists_both(catalogue, inferred) -> None:
-    s = MemoryStore()
+    s = OxigraphStore(None)
     s.replace_graph(v.DRUGS_GRAPH, catalogue)
     s.replace_graph(URIRef("urn:test:extra"), [(v.drug_iri("rituximab"), SKOS.altLabel, Literal("Benlysta"))])
     with pytest.raises(ParameterError, match=r"ambiguous.*belimumab.*rituximab"):
@@ -92,3 +92,15 @@ def test_registered_as_query_parameter_types(store) -> None:
     assert resolve_param(store, "drug", "drug", "Benlysta") == BELIMUMAB
     with pytest.raises(ParameterError, match="-p drug: no drug"):
         resolve_param(store, "drug", "drug", "nonexistentumab")
+
+
+class _NoQueries:
+    def query(self, *args: object, **kw: object) -> None:
+        raise AssertionError("an invalid IRI reached the store")
+
+
+@pytest.mark.parametrize("raw", ["kgid:drug/belimumab>", "https://w3id.org/kg/id/drug/x>}#", 'kg:A"B'])
+def test_invalid_iri_is_refused_before_any_query(raw: str) -> None:
+    for resolver in (resolve_drug, resolve_drug_class, resolve_mechanism):
+        with pytest.raises(ParameterError, match="cannot bind"):
+            resolver(_NoQueries(), raw)

@@ -14,7 +14,7 @@ def test_views_lists_each_view_with_its_parameters():
     result = CliRunner().invoke(views_cmd, [])
     assert result.exit_code == 0, result.output
     assert "trial-neighbourhood" in result.output and "-p trial (trial, required)" in result.output
-    assert "whole-graph" in result.output and "conflicts" in result.output
+    assert "whole-graph" in result.output and "conflicts-network" in result.output
 
 
 def test_export_writes_the_file_and_reports_its_size(tmp_path):
@@ -43,5 +43,5 @@ def test_export_writes_the_file_and_reports_its_size(tmp_path):
     assert bad.exit_code != 0 and "needs -p trial" in str(bad.exception)
     assert not Path(tmp_path / "x.ttl").exists()
 
-    unknown = runner.invoke(export_cmd, ["conflicts", "--store", str(store_dir), "-o", str(tmp_path / "x.pdf")])
+    unknown = runner.invoke(export_cmd, ["conflicts-network", "--store", str(store_dir), "-o", str(tmp_path / "x.pdf")])
     assert unknown.exit_code != 0 and "cannot tell the format" in str(unknown.exception)

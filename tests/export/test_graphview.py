@@ -59,7 +59,7 @@ def test_parallel_predicates_and_blank_nodes_are_kept():
 
 
 def test_conflict_edges_are_flagged_and_trials_labelled_by_nct_id(small_store):
-    view = to_networkx(run_view(small_store, "conflicts"))
+    view = to_networkx(run_view(small_store, "conflicts-network"))
     conflict = "https://w3id.org/kg/id/conflict/c1"
     assert view.nodes[conflict]["type"] == "kg:Conflict"
     flagged = {(u, v) for u, v, d in view.edges(data=True) if d["conflict"]}

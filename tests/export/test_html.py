@@ -94,7 +94,7 @@ def test_demo_trials_view_renders_offline_in_chromium(demo_store, tmp_path):
 
 def test_injected_markup_shows_as_text_and_runs_nothing_in_chromium(small_store, tmp_path):
     out = tmp_path / "hostile.html"
-    export_view(small_store, "conflicts", out)
+    export_view(small_store, "conflicts-network", out)
     for page, requests, dialogs, errors in _open(out):
         node_id = "https://w3id.org/kg/id/trial/NCT90000002"
         page.evaluate("id => window.kgView.showDetails(window.kgView.cy.getElementById(id))", node_id)

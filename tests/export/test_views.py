@@ -10,7 +10,7 @@ from kg import vocab as V
 from kg.errors import ParameterError, QueryError
 from kg.export.views import get_view, list_views, run_view
 
-EXPECTED = {"trial-neighbourhood", "drug-map", "condition-trial-drug", "conflicts", "comparable-trials",
+EXPECTED = {"trial-neighbourhood", "drug-map", "condition-trial-drug", "conflicts-network", "comparable-trials-network",
             "whole-graph", "trials-overview"}
 
 
@@ -64,16 +64,16 @@ def test_drug_map_links_drug_class_parent_mechanism_target(small_store):
 
 
 def test_conflicts_and_comparabilities_from_their_nodes(small_store):
-    g = run_view(small_store, "conflicts")
+    g = run_view(small_store, "conflicts-network")
     c = URIRef("https://w3id.org/kg/id/conflict/c1")
     for p in (V.KG.trialA, V.KG.trialB, V.KG.criterionA, V.KG.criterionB):
         assert (c, p, None) in g
     assert (V.trial_iri("NCT90000001"), V.hasCriterion, None) in g
     assert (c, V.KG.conflictKind, None) in g
-    only = run_view(small_store, "conflicts", {"trial": "NCT90000002"})
+    only = run_view(small_store, "conflicts-network", {"trial": "NCT90000002"})
     assert len(only) == len(g)
     p = URIRef("https://w3id.org/kg/id/comparability/p1")
-    comp = run_view(small_store, "comparable-trials")
+    comp = run_view(small_store, "comparable-trials-network")
     assert (p, V.KG.score, None) in comp and (p, V.KG.trialB, V.trial_iri("NCT90000002")) in comp
 
 
@@ -99,6 +99,6 @@ def test_views_on_the_demo_store(demo_store):
     assert (belimumab, V.hasMechanism, None) in g
     assert len(set(g.objects(V.trial_iri("NCT04660565"), V.hasCriterion))) >= 10
     # the layers that write conflicts and comparabilities may not have run: then these are empty
-    for name, cls in (("conflicts", V.KG.Conflict), ("comparable-trials", V.KG.Comparability)):
+    for name, cls in (("conflicts-network", V.KG.Conflict), ("comparable-trials-network", V.KG.Comparability)):
         has = bool(demo_store.query("ASK { ?x a ?cls }", {"cls": cls}).askAnswer)
         assert bool(len(run_view(demo_store, name))) == has

@@ -61,3 +61,20 @@ def demo_link_result(demo_store, shared_index):  # type: ignore[no-untyped-def]
     from kg.link.linker import entities, link_entities, store_graph
 
     return link_entities(entities(store_graph(demo_store)), shared_index)
+
+
+@pytest.fixture(scope="session")
+def linked_store_dir(demo_store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed on-disk copy of the demo store plus the mappings graph (as the build will
+    store it). The CLI opens stores read-only, which is only safe on a store no one writes."""
+    from kg import vocab as V
+    from kg.link.graph import mappings_graph
+    from kg.store.oxigraph import OxigraphStore
+
+    path = tmp_path_factory.mktemp("linked") / "store"
+    store = OxigraphStore(path)
+    for g in demo_store.graphs():
+        store.replace_graph(g, demo_store.triples(g))
+    store.replace_graph(V.MAPPINGS_GRAPH, mappings_graph())
+    store.close()
+    return path

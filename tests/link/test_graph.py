@@ -47,12 +47,15 @@ def test_every_curated_row_names_its_source() -> None:
         assert m.mapping_justification in sssom.JUSTIFICATIONS and m.confidence is not None
 
 
-def test_curated_files_validate_with_sssom_py() -> None:
+def test_curated_file_headers_match_the_pinned_prefix_map() -> None:
     folder = Path(graph.__file__).resolve().parents[1] / "ontology" / "mappings"
     files = sorted(folder.glob("*.sssom.tsv"))
     assert len(files) >= 3
     for f in files:
-        assert sssom_py_errors(f) == [], f
+        ms = sssom.read(f)
+        declared = ms.metadata["curie_map"]
+        assert isinstance(declared, dict) and str(ms.metadata["mapping_set_id"]).endswith(f.name)
+        assert declared == {p: uri for p, uri in sssom.curie_map(ms.mappings).items()}, f.name
 
 
 def test_mappings_graph_triples() -> None:
@@ -80,7 +83,7 @@ def test_source_trials_have_their_links(demo_store) -> None:  # type: ignore[no-
     drugs = q("SELECT ?d WHERE { ?i kg:administers ?d }")
     targets = q("SELECT ?t WHERE { ?i kg:administers ?d . ?d kg:hasMechanism/kg:hasTarget ?t }")
     analytes = {str(graph.analyte_iri(a)) for a in q("SELECT ?a WHERE { ?c kg:analyte ?a }")}
-    units = {str(graph.unit_iri(u)) for u in q("SELECT ?u WHERE { { ?c kg:ucumUnit ?u } UNION { ?c kg:normalizedUnit ?u } }")}
+    units = {str(graph.unit_iri(u)) for u in q("SELECT ?u WHERE { { ?c kg:ucumUnit ?u } UNION { ?c kg:normalizedUnit ?u } UNION { ?c kg:doseUnit ?u } }")}
     classes = q("SELECT ?k WHERE { ?i kg:administers ?d . ?d a ?k . ?k a kg:DrugClass }")
     assert len(conditions) == 5 and len(drugs) == 3 and len(analytes) == 11
     for c in conditions:
@@ -97,33 +100,31 @@ def test_source_trials_have_their_links(demo_store) -> None:  # type: ignore[no-
     assert {V.KG["Glucocorticoid"], V.KG["BiologicDMARD"], V.KG["ConventionalSyntheticDMARD"]} <= {URIRef(c) for c in linked_classes}
 
 
-def test_export_of_a_built_store(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_of_a_built_store(linked_store_dir: Path, tmp_path: Path) -> None:
+    """The demo build plus the mappings graph (as the lead's build stores it), exported and
+    validated by sssom-py."""
+    from kg.store.oxigraph import OxigraphStore
+
     out = tmp_path / "all.sssom.tsv"
-    n = graph.export_mappings(demo_store, str(out))
+    with OxigraphStore(linked_store_dir, read_only=True) as store:
+        n = graph.export_mappings(store, str(out))
     rows = {m.key: m for m in sssom.read(out).mappings}
     assert len(rows) == n
     assert ("kgid:trial/NCT04660565", "skos:exactMatch", "NCT:NCT04660565") in rows
     assert ("kgid:publication/pmid-29073351", "skos:exactMatch", "PMID:29073351") in rows
     rit = rows[("kgid:drug/rituximab", "skos:exactMatch", "DRUGBANK:DB00073")]
     assert rit.mapping_justification == "semapv:ManualMappingCuration" and "drugs.tsv" in rit.comment
+    m = rows[("kgid:condition/igg4-related-disease", "skos:exactMatch", "MONDO:0017287")]
+    assert m.mapping_justification == "semapv:ManualMappingCuration" and "mondo" in m.comment
+    assert ("kgid:analyte/igg4", "skos:exactMatch", "LOINC:2469-5") in rows
     assert sssom_py_errors(out) == []
 
 
-def test_export_includes_the_mappings_graph(tmp_path: Path) -> None:
-    from kg.store.oxigraph import OxigraphStore
-
-    store = OxigraphStore(None)
-    store.replace_graph(V.MAPPINGS_GRAPH, graph.mappings_graph())
-    rows = {m.key: m for m in graph.store_mappings(store)}
-    m = rows[("kgid:condition/igg4-related-disease", "skos:exactMatch", "MONDO:0017287")]
-    assert m.mapping_justification == "semapv:ManualMappingCuration" and "mondo" in m.comment
-
-
-def test_export_command(demo_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_export_command(linked_store_dir: Path, tmp_path: Path) -> None:
     from kg.link.commands import export_mappings_cmd
 
     out = tmp_path / "x.sssom.tsv"
-    store_dir = str(demo_store.path)
+    store_dir = str(linked_store_dir)
     res = CliRunner().invoke(export_mappings_cmd, ["--store", store_dir, "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "mappings ->" in res.output and out.stat().st_size > 0

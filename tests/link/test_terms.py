@@ -26,6 +26,11 @@ name: obsolete retired disease
 is_obsolete: true
 replaced_by: DOID:1
 
+[Term]
+id: DOID:3
+name: old style term
+exact_synonym: "legacy spelling" []
+
 [Typedef]
 id: part_of
 name: part of
@@ -46,7 +51,8 @@ def test_obo(tmp_path: Path) -> None:
     p = tmp_path / "t.obo"
     p.write_text(OBO, encoding="utf-8")
     terms = {t.curie: t for t in read_file(p)}
-    assert set(terms) == {"DOID:1", "DOID:2"}
+    assert set(terms) == {"DOID:1", "DOID:2", "DOID:3"}
+    assert terms["DOID:3"].synonyms == {("legacy spelling", "EXACT")}
     t1 = terms["DOID:1"]
     assert t1.label == "new name of a disease"
     assert t1.synonyms == {("old name of a disease", "EXACT"), ("nearby disease", "RELATED")}

@@ -102,7 +102,7 @@ def test_hostile_values_never_change_structure(demo_store, query_name: str, para
     query = QUERIES[query_name]
     param = next(p for p in query.params if p.name == param_name)
 
-    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(raw=hostile)
     def check(raw: str) -> None:
         spy = SpyStore(demo_store)
@@ -149,9 +149,19 @@ def _algebra(text: str, var: str) -> Any:
 def test_algebra_is_the_same_with_hostile_and_benign_terms(query_name: str, param_name: str) -> None:
     text = QUERIES[query_name].text
     benign = _algebra(inject_values(text, {param_name: Literal("benign")}), param_name)
-    for term in (Literal('x" } ; DROP ALL ; { SERVICE <http://evil.example/> { ?s ?p ?o } } #\n'),
-                 URIRef("http://evil.example/a?b=%7D%20DROP#frag")):
-        assert _algebra(inject_values(text, {param_name: term}), param_name) == benign
+    # (IRIs that could break out, with '>' '{' '}' or spaces, are refused by inject_values:
+    # see test_literals_and_iris_bind_as_one_term_or_are_refused.)
+    hostile = Literal('x" } ; DROP ALL ; { SERVICE <http://evil.example/> { ?s ?p ?o } } #\n')
+    assert _algebra(inject_values(text, {param_name: hostile}), param_name) == benign
+
+
+def test_the_algebra_check_catches_pasted_text() -> None:
+    """Control: pasting the same value into the text (what binding avoids) changes the algebra."""
+    text = QUERIES["criteria"].text
+    benign = _algebra(inject_values(text, {"trial": Literal("benign")}), "trial")
+    at = _top_group_start(text)
+    pasted = text[:at] + ' VALUES ?trial { "x" } ?trial ?p ?o . { ?a ?b "y" } ' + text[at:]
+    assert _algebra(pasted, "trial") != benign
 
 
 # -- inject_values on its own ------------------------------------------------------------------

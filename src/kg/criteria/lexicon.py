@@ -166,7 +166,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("bilag", r"bilag(?:[\s-]2004)?"),
     Instrument("mrss", r"(?:modified\s+)?rodnan\s+(?:total\s+)?skin\s+(?:thickness\s+)?score|m?rss\b"),
     Instrument("ecog", r"ecog(?:\s+performance\s+status)?(?:\s+\(?ps\)?)?|eastern\s+cooperative\s+oncology\s+group(?:\s+\(ecog\))?(?:\s+performance\s+status)?"),
-    Instrument("performance-status", r"(?:who\s+|zubrod\s+)?performance\s+status|\bps\b"),
+    Instrument("performance-status", r"(?:who\s+|zubrod\s+)?performance\s+status|\bps\b|zubrod(?:\s+score)?|who(?=\s+\d\s*(?:-|–|to)\s*\d)"),
     Instrument("karnofsky", r"karnofsky(?:\s+performance\s+(?:status|score))?|\bkps\b"),
     Instrument("bmi", r"body\s+mass\s+index(?:\s+\(bmi\))?|\bbmi\b"),
     Instrument("das28", r"das[\s-]?28(?:[\s-](?:crp|esr))?|disease\s+activity\s+score"),
@@ -191,7 +191,7 @@ _INSTRUMENT_RE = re.compile(
 
 
 INSTRUMENT_GATE = Gate(
-    stems=("igg4", "responder", "ri score", "sledai", "sri", "bilag", "rodnan", "rss", "ecog", "eastern cooperative",
+    stems=("igg4", "responder", "ri score", "zubrod", "who ", "sledai", "sri", "bilag", "rodnan", "rss", "ecog", "eastern cooperative",
            "karnofsky", "kps", "performance status", "ps", "body mass", "bmi", "das", "cdai", "clinical disease activity", "haq",
            "health assessment", "essdai", "bvas", "birmingham", "global assessment", "pga", "edss",
            "expanded disability", "mmse", "mini", "nyha", "new york heart", "child", "vital capacity", "fvc", "dlco",
@@ -268,7 +268,7 @@ DRUG_CLASSES: tuple[tuple[str, str], ...] = (
     (r"(?:anti-?)?tnf(?:[\s-]?(?:alpha|α))?\s+(?:inhibitors?|blockers?|antagonists?|agents?)|anti-?tnf", "tnf inhibitor"),
     (r"jak\s+inhibitors?|janus\s+kinase\s+inhibitors?", "jak inhibitor"),
     (r"investigational\s+(?:drugs?|agents?|products?|medicinal\s+products?|therapy|treatments?)", "investigational product"),
-    (r"live(?:\s+attenuated)?\s+vaccines?|live\s+vaccination", "live vaccine"),
+    (r"live(?:\s+attenuated)?(?:\s+virus)?\s+vaccines?|live\s+vaccination", "live vaccine"),
     (r"(?:parenteral\s+|intravenous\s+|iv\s+)?antibiotics?", "antibiotic"),
     (r"monoclonal\s+antibod(?:y|ies)", "monoclonal antibody"),
     (r"intravenous\s+immunoglobulins?|\bivig\b", "ivig"),

@@ -487,6 +487,10 @@ _GEN_COMP = re.compile(
 _GEN_NAME = re.compile(
     r"(?P<name>[A-Za-z][\w\-/+]*(?:\s+(?!(?:of|and|or|with|is|are|be|must|should|a|an|the|to|than|if|who|that)\b)[\w\-/+]+){0,3})"
     r"\s*(?:\([^()]{1,20}\)\s*)?(?:(?:levels?|values?|counts?|concentrations?|of|is|are|was|must\s+be|should\s+be|:)\s*)*$", re.I)
+_GEN_FILLER = re.compile(r"\s*(?:\([^()]{1,20}\)\s*)?(?:(?:levels?|values?|counts?|concentrations?|of|is|are|was|must\s+be|should\s+be|:)\s*)*$", re.I)
+_GEN_WORD = re.compile(r"[A-Za-z][\w\-/+]*|[,;.]")
+_GEN_BREAK = frozenset({"of", "and", "or", "with", "is", "are", "be", "must", "should", "a", "an", "the", "to", "than",
+                        "if", "who", "that", ",", ";", "."})
 _GEN_STOP = re.compile(r"^(?:patients?|subjects?|participants?|with|having|has|have|had|and|or|age[ds]?|aged|years?|no|not|any|than|who|are|is|be|must|should)$", re.I)
 _GEN_MEASURE_WORD = re.compile(r"(?:level|count|score|index|ratio|fraction|grade|pressure|rate|clearance|interval|qtc?|ef|saturation|volume|weight|mass|size|diameter|titer|titre)s?$", re.I)
 _DOSE_UNITS = frozenset({"mg/d", "g/d", "mg/kg", "mg/kg/d", "ug/d", "mg/m2", "[IU]/d"})
@@ -499,16 +503,20 @@ def _generic_values(text: str, clauses: list[tuple[int, int]], taken: list[tuple
         if any(a <= m.start() < b for a, b in taken):
             continue
         ca, _ = _clause_of(clauses, m.start())
-        nm = _GEN_NAME.search(text, max(ca, m.start() - 60), m.start())
-        if not nm:
-            continue
-        words = nm.group("name").split()
+        lo = max(ca, m.start() - 60)
+        tail = _GEN_FILLER.search(text, lo, m.start())
+        stop = tail.start() if tail else m.start()
+        words = []
+        for w in reversed(_GEN_WORD.findall(text, lo, stop)):
+            if len(words) == 4 or w.lower() in _GEN_BREAK:
+                break
+            words.insert(0, w)
         while words and _GEN_STOP.match(words[0]):
             words.pop(0)
         if not words or any(_GEN_STOP.match(w) for w in words[-1:]):
             continue
         name = " ".join(words)
-        ns = text.rfind(name, nm.start(), m.start())
+        ns = text.rfind(name, lo, m.start())
         vm = _VALUE_RE.match(text, m.start(), min(len(text), m.start() + 80))
         if ns < 0 or not vm:
             continue
@@ -741,6 +749,17 @@ _WASHOUT = re.compile(
     + r"\s+(?:must\s+have\s+)?(?:since|from|after|elapsed\s+(?:since|from))\s+(?:the\s+)?(?:last\s+|prior\s+|previous\s+|completion\s+of\s+)?",
     re.I,
 )
+#: Drug classes named by their action ("antipsychotic medication", "checkpoint inhibitor");
+#: the phrase as written is the class name.
+_GENERIC_CLASS = re.compile(
+    r"\b(?:anti-?(?:psychotic|depressant|convulsant|epileptic|retroviral|viral|fungal|tumou?r|cancer|neoplastic|hypertensive|"
+    r"arrhythmic|platelet|diabetic|emetic|histamine|cholinergic|thrombotic|androgen|estrogen|oestrogen|parkinson|"
+    r"tuberculo(?:us|sis)|hormonal|angiogenic|oxidant)s?|hypoglyc(?:a)?emics?|immunomodulat(?:ors?|ing)|opioids?|opiates?|"
+    r"stimulants?|sedatives?|hypnotics?|benzodiazepines?|diuretics?|antacids?|laxatives?|"
+    r"(?:[A-Za-z0-9][\w-]*\s+)?(?:inhibitors?|agonists?|antagonists?|blockers?|tkis?))"
+    r"(?:\s+(?:drugs?|agents?|medications?|medicines?|therapy|therapies|treatments?))?\b", re.I)
+_GENERIC_CLASS_GATE = ("anti", "inhibitor", "agonist", "antagonist", "blocker", "opioid", "opiate", "stimulant", "sedative",
+                       "hypnotic", "hypoglyc", "immunomodulat", "benzodiazep", "diuretic", "antacid", "laxative", "tki")
 _KNOWN_NAMES = frozenset(n for _, n in lx.DRUGS) | frozenset(n for _, n in lx.DRUG_CLASSES) | {"non-biologic dmard"}
 _UNKNOWN_SUFFIXES = _INN_STEMS
 _BACKGROUND = re.compile(
@@ -806,6 +825,11 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
     for m in (_UNKNOWN_DRUG.finditer(text) if any(map(low.__contains__, _UNKNOWN_SUFFIXES)) else ()):
         if not any(s <= m.start() < e for s, e in known):
             drugs.append((m.group(0).lower(), False, m.start(), m.end()))
+    for m in (_GENERIC_CLASS.finditer(text) if any(map(low.__contains__, _GENERIC_CLASS_GATE)) else ()):
+        # "biologic immunomodulators": a generic head right after a known class is that class
+        if not any(s < m.end() and m.start() < e for s, e in known) and not any(d[2] <= m.start() < d[3] for d in drugs) \
+                and not any(0 <= m.start() - e <= 1 for _, _, _, e in drugs):
+            drugs.append((m.group(0).lower(), True, m.start(), m.end()))
     drugs.sort(key=lambda d: d[2])
     if not drugs:
         return out, consumed
@@ -947,6 +971,8 @@ _QUALIFIERS = (
     (re.compile(r"\bsevere(?:ly)?\b|\bserious(?:ly)?\b|\bsignificant\b", re.I), "severe"),
     (re.compile(r"\bchronic\b", re.I), "chronic"),
 )
+#: All qualifier patterns in one pass (group q<i> is _QUALIFIERS[i]).
+_QUALIFIER_RE = re.compile("|".join(f"(?P<q{i}>{rx.pattern})" for i, (rx, _) in enumerate(_QUALIFIERS)), re.I)
 _ACTIVE_BY = re.compile(r"\bactive\b\s*\(?\s*(?:disease\s+)?(?:according\s+to|as\s+defined\s+by|defined\s+by|by|per|based\s+on|as\s+measured\s+by|as\s+assessed\s+by)\s+(?:the\s+)?", re.I)
 _CRITERIA = re.compile(r"\bcriteri(?:a|on)\b(?:\s+(?:of|from)\s+(?:19|20)\d{2}\b)?(?:\s+for\s+(?:the\s+)?(?:classification\s+of\s+|diagnosis\s+of\s+)?(?P<dis>[^;,.()]{1,60}?)(?=\s*(?:[;,.()]|\bor\b|\band\b|\bwith\b|$)))?", re.I)
 _CRIT_START = re.compile(
@@ -971,19 +997,31 @@ def _qual_end(text: str, end: int, clause_end: int) -> int:
     return min(clause_end, end + 20)
 
 
-_MORPH = re.compile(
-    r"(?<![\w-])(?:[a-z-]*(?:itis|osis|[^s]emias?|aemias?|opath(?:y|ies)|omas|oma|algia|plasia|trophy|penia|uria|iasis|rrh(?:o)?ea|"
-    r"spasm|cytosis|megaly|plegia|paresis|ischemia|ischaemia)|diseases?|disorders?|syndromes?|failure|insufficiency|injur(?:y|ies)|"
-    r"deficienc(?:y|ies)|dysfunction|arrhythmias?|hypertension|hypotension|fractures?|ulcers?|abnormalit(?:y|ies)|"
-    r"metastas[ie]s|lesions?|stenosis|toxicit(?:y|ies)|intolerance|dementia|depression|epilepsy|seizures?|asthma|"
-    r"obesity|pain|bleeding|ha?emorrhage|thrombosis|embolism|infarction|edema|oedema|impairment|"
-    r"hepatitis|cirrhosis|psychosis|schizophrenia|migraine|glaucoma|cataract|angina|colitis)(?![\w-])",
-    re.I)
-_MORPH_GATE = re.compile(
-    r"itis|osis|emia|opath|oma\b|omas|algia|plasia|troph|penia|uria|iasis|rrh|spasm|megaly|pleg|pares|diseas|disorder|syndrom|"
-    r"failure|insufficien|injur|deficien|dysfunction|arrhythm|tension|fractur|ulcer|abnormal|metasta|lesion|stenosis|toxicit|"
-    r"intoleran|dementia|depress|epilep|seizure|asthma|obesity|pain|bleed|hemorrh|haemorrh|thrombo|embol|infarct|edema|impair|"
-    r"psychos|schizo|migraine|glaucoma|cataract|angina")
+#: Head nouns of conditions, by ending or as whole words. Matched per word (str.endswith
+#: and a set lookup) rather than by one regex, which backtracked at every character.
+_MORPH_SUFFIXES = ("itis", "osis", "emia", "emias", "aemia", "opathy", "opathies", "oma", "omas", "algia", "plasia",
+                   "trophy", "penia", "uria", "iasis", "rrhea", "rrhoea", "spasm", "cytosis", "megaly", "plegia",
+                   "paresis", "ischemia", "ischaemia")
+_MORPH_WORDS = frozenset(
+    "disease diseases disorder disorders syndrome syndromes failure insufficiency injury injuries deficiency deficiencies "
+    "dysfunction arrhythmia arrhythmias hypertension hypotension fracture fractures ulcer ulcers abnormality "
+    "abnormalities metastases metastasis lesion lesions stenosis toxicity toxicities intolerance dementia depression "
+    "epilepsy seizure seizures asthma obesity pain bleeding hemorrhage haemorrhage thrombosis embolism infarction edema "
+    "oedema impairment hepatitis cirrhosis psychosis schizophrenia migraine glaucoma cataract angina colitis".split())
+_MORPH_NOT = frozenset({"diploma", "coma", "soma", "aroma", "stoma", "osis", "itis"})
+_HEAD_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-]{2,}(?![\w-])")
+
+
+def _morph_heads(text: str) -> list[tuple[int, int]]:
+    """Spans of words that are condition head nouns ("thrombocytopenia", "insufficiency")."""
+    out = []
+    for m in _HEAD_WORD.finditer(text):
+        w = m.group(0).lower()
+        if w in _MORPH_WORDS or (w.endswith(_MORPH_SUFFIXES) and w not in _MORPH_NOT and len(w) > 5):
+            out.append((m.start(), m.end()))
+    return out
+
+
 #: Words that end a condition's modifiers when walking left from its head noun.
 _MOD_STOP = frozenset(
     "no not any with without of or and the a an to in on for by from at as is are was were be been has have had having "
@@ -1056,8 +1094,8 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
     taken: list[tuple[int, int]] = []
 
     def qualifiers(a: int, b: int) -> tuple[str, ...]:
-        seg = text[a:b]
-        return tuple(q for rx, q in _QUALIFIERS if rx.search(seg))
+        found = {int(m.lastgroup[1:]) for m in _QUALIFIER_RE.finditer(text, a, b) if m.lastgroup}
+        return tuple(_QUALIFIERS[i][1] for i in sorted(found))
 
     def active_by(a: int, b: int) -> str | None:
         m = _ACTIVE_BY.search(text, a, b)
@@ -1170,20 +1208,20 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
 
     # other conditions, recognised by the shape of their head noun ("thrombocytopenia",
     # "spinal cord injury", "ventricular arrhythmia")
-    for m in (_MORPH.finditer(text) if _MORPH_GATE.search(low) else ()):
-        if (any(a <= m.start() < b for a, b in taken) or _in(consumed, m.start())
-                or any(c.span[0] <= m.start() < c.span[1] or m.start() <= c.span[0] < m.end() for c in out)):
+    for hs, he in _morph_heads(text):
+        if (any(a <= hs < b for a, b in taken) or _in(consumed, hs)
+                or any(c.span[0] <= hs < c.span[1] or hs <= c.span[0] < he for c in out)):
             continue
-        s0 = _modifiers_start(text, m.start())
+        s0 = _modifiers_start(text, hs)
         ca, cb = _clause_of(clauses, s0)
-        phrase = text[s0:m.end()]
-        if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, m.end()):
+        phrase = text[s0:he]
+        if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, he):
             continue  # "laboratory abnormality"; "IgG deficiency (IgG < 400 mg/dL)" is its lab
         out.append(ConditionConstraint(
-            span=(s0, m.end()), condition=phrase, name=phrase.lower(),
-            qualifiers=qualifiers(max(ca, s0 - 40), min(cb, m.end() + 20)),
-            window=_window(text, m.end(), cb) or _ever_window(text, max(ca, s0 - 40), s0), confidence=0.5))
-        taken.append((s0, m.end()))
+            span=(s0, he), condition=phrase, name=phrase.lower(),
+            qualifiers=qualifiers(max(ca, s0 - 40), min(cb, he + 20)),
+            window=_window(text, he, cb) or _ever_window(text, max(ca, s0 - 40), s0), confidence=0.5))
+        taken.append((s0, he))
 
     # organ involvement lists
     om = _ORG_INV.search(text) if ("organ" in low or "involvement" in low) else None
@@ -1275,7 +1313,7 @@ _HEADER = re.compile(
     r"\s*(?:[^:;.]{0,80}?\b(?:(?:any|one|all|each|either|none|both|at\s+least\s+one)\s+(?:\w+\s+)?of(?:\s+the)?"
     r"(?:\s+(?:these|those|following))?|the\s+following|these|as\s+follows)\b[^:;.]{0,60}?):\s*", re.I)
 _NOT_HEADER = re.compile(r"\bexcept|\bexception", re.I)
-_CAPS_HEADER = re.compile(r"\s*[A-Z][A-Z /&,()-]{2,60}:\s*")
+_CAPS_HEADER = re.compile(r"\s*[A-Z][A-Z /&,()-]{2,60}:\s*|\s*-{2,}\s*[A-Za-z][\w /&,()]{2,60}?\s*-{2,}\s*")
 #: "Surgery:", "Prior medication:", "Adequate organ function:" - a short label and a colon.
 _LABEL_HEADER = re.compile(r"\s*(?:[A-Za-z][\w/&()'-]*\s*){1,4}:\s*")
 #: Placeholders the registry uses where a section has no criterion ("Not specified",
@@ -1307,7 +1345,7 @@ def is_header(text: str) -> bool:
     >>> is_header("A current malignancy, with these exceptions:")
     False
     """
-    if not text.rstrip().endswith(":") or len(text) > 200:
+    if not text.rstrip().endswith((":", "--")) or len(text) > 200:
         return False
     return bool(_HEADER.fullmatch(text) or _CAPS_HEADER.fullmatch(text) or _LABEL_HEADER.fullmatch(text)) \
         and not _NOT_HEADER.search(text)

@@ -18,6 +18,7 @@ from rdflib import Literal, URIRef
 from kg import vocab as v
 from kg.drugs.resolve import normalize, resolve_class_phrase, resolve_intervention
 from kg.errors import ParameterError
+from kg.query.binding import serialize_term
 from kg.query.params import expand_curie
 
 _IRI = re.compile(r"^[a-z][a-z0-9+.-]*://\S+$", re.I)
@@ -106,12 +107,19 @@ def _one(store: object, kind: str, value: str, found: set[URIRef], names: dict[U
 
 
 def _as_iri(value: str) -> URIRef | None:
-    """The IRI a full IRI or a CURIE with a kg prefix names; None for anything else."""
+    """The IRI a full IRI or a CURIE with a kg prefix names; None for anything else.
+
+    An IRI that cannot be one (``<``, ``>``, quotes, braces…) is a ParameterError before any
+    query sees it.
+    """
     if _IRI.match(value):
-        return URIRef(value)
-    if (m := _CURIE.match(value)) and m.group(1) in v.PREFIXES:
-        return expand_curie(value)
-    return None
+        iri = URIRef(value)
+    elif (m := _CURIE.match(value)) and m.group(1) in v.PREFIXES:
+        iri = expand_curie(value)
+    else:
+        return None
+    serialize_term(iri)  # raises ParameterError for an invalid IRI
+    return iri
 
 
 def _is_a(store: object, iri: URIRef, rdf_type: str) -> bool:

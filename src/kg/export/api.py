@@ -42,12 +42,14 @@ def export_view(
     params: dict[str, str] | None = None,
     fmt: str | None = None,
     node_cap: int = DEFAULT_NODE_CAP,
+    timeout: float | None = None,
 ) -> ExportResult:
     """Run ``view`` on ``store`` with ``params`` and write it to ``out`` as ``fmt``
-    (default: from ``out``'s extension). Nothing is written at ``out`` unless it all succeeds."""
+    (default: from ``out``'s extension). Nothing is written at ``out`` unless it all succeeds.
+    ``timeout`` limits the view's query (seconds; default ``KG_QUERY_TIMEOUT`` or 30 s)."""
     out = Path(out)
     fmt = format_for(out, fmt)
-    graph = run_view(store, view, params)
+    graph = run_view(store, view, params, timeout=timeout)
     nxg = to_networkx(graph)
     title = f"kg view {view}" + "".join(f" {k}={v}" for k, v in sorted((params or {}).items()))
     warnings: list[str] = []

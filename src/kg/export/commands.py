@@ -38,14 +38,17 @@ def views_cmd() -> None:
               help="Directory of the persistent graph store.")
 @click.option("--max-nodes", type=int, default=DEFAULT_NODE_CAP, show_default=True,
               help="Warn above this many nodes (html, svg, png).")
+@click.option("--timeout", type=float, default=None,
+              help="Stop the view's query after this many seconds (default: $KG_QUERY_TIMEOUT or 30).")
 def export_cmd(view: str, params: tuple[tuple[str, str], ...], fmt: str | None, output: Path, store_dir: Path,
-               max_nodes: int) -> None:
+               max_nodes: int, timeout: float | None) -> None:
     """Export the graph view VIEW (see `kg views`) as RDF, a graph file, a picture or an HTML page."""
     from kg.export.api import export_view
     from kg.store.oxigraph import OxigraphStore
 
     with OxigraphStore(store_dir, read_only=True) as store:
-        result = export_view(store, view, output, params=dict(params), fmt=fmt, node_cap=max_nodes)
+        result = export_view(store, view, output, params=dict(params), fmt=fmt, node_cap=max_nodes,
+                               timeout=timeout)
     for w in result.warnings:
         click.echo(f"warning: {w}", err=True)
     click.echo(f"{result.path}: {result.format}, {result.nodes} nodes, {result.edges} edges, {result.triples} triples")

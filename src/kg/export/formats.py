@@ -172,7 +172,10 @@ def to_dot(view: nx.MultiDiGraph, name: str = "kg") -> str:
         '  edge [fontname="Helvetica", fontsize=8, color="#888888", fontcolor="#555555"];',
     ]
     if not layered:
+        # Big views: force-directed, straight edges, no edge labels (Graphviz's label and
+        # spline placement is what makes thousands of edges take minutes).
         lines.insert(1, '  layout=sfdp;')
+        lines[2] = lines[2].replace("splines=true", "splines=false")
     if view.number_of_nodes():
         lines.append(f"  graph [labelloc=b, labeljust=l, label=<{_legend(view)}>];")
     for n, attrs in view.nodes(data=True):
@@ -183,10 +186,8 @@ def to_dot(view: nx.MultiDiGraph, name: str = "kg") -> str:
         )
     for u, v, key, attrs in view.edges(keys=True, data=True):
         extra = f", color={_dot_quote(CONFLICT_EDGE)}, penwidth=2" if attrs.get("conflict") else ""
-        lines.append(
-            f"  {_dot_quote(u)} -> {_dot_quote(v)} [label={_dot_quote(str(attrs['label']))},"
-            f" tooltip={_dot_quote(str(attrs['curie']))}{extra}];"
-        )
+        label = f"label={_dot_quote(str(attrs['label']))}, " if layered else ""
+        lines.append(f"  {_dot_quote(u)} -> {_dot_quote(v)} [{label}tooltip={_dot_quote(str(attrs['curie']))}{extra}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -28,10 +28,13 @@ def get_view(name: str) -> NamedQuery:
     return views[name]
 
 
-def run_view(store: object, name: str, params: dict[str, str] | None = None) -> Graph:
-    """Run view ``name`` on ``store`` with raw parameter values; the constructed graph."""
+def run_view(store: object, name: str, params: dict[str, str] | None = None, *,
+             timeout: float | None = None) -> Graph:
+    """Run view ``name`` on ``store`` with raw parameter values; the constructed graph.
+
+    ``timeout``: seconds before the query is stopped (default: ``KG_QUERY_TIMEOUT`` or 30 s)."""
     get_view(name)
-    run = run_named(store, name, params)
+    run = run_named(store, name, params, timeout=timeout)
     if run.result.type != "CONSTRUCT":
         raise QueryError(f"view {name!r} is not a CONSTRUCT query")
     graph = run.result.graph

@@ -46,15 +46,16 @@ def write_review(path: str | Path, result: LinkResult) -> None:
 def link_cmd(ontology_files: tuple[str, ...], store_dir: str | None, output: str, review: str | None, prefix: str | None) -> None:
     """Match the graph's conditions, drugs, targets and analytes to ONTOLOGY_FILE terms (OBO, OWL, SSSOM, TSV)."""
     store_dir = _store_dir(store_dir)
-    if not Path(store_dir).is_dir():
+    if Path(store_dir).is_dir():
+        store = _open_store(store_dir)
+    else:
         from kg.graph.pipeline import build
         from kg.store.oxigraph import OxigraphStore
 
         store = OxigraphStore(None)
         build(None, store)
-    else:
-        store = _open_store(store_dir)
-    result = link(store, ontology_files, prefix)
+    with store:
+        result = link(store, ontology_files, prefix)
     sssom.write(output, result.mappings, mapping_set_id="https://w3id.org/kg/mappings/link.sssom.tsv",
                 description="Automatic links written by kg link (lexical and cross-reference matching).")
     if review:

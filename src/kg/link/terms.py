@@ -65,6 +65,9 @@ def _is_obsolete_label(label: str) -> bool:
 _SYN = re.compile(r'^"((?:[^"\\]|\\.)*)"\s+(EXACT|RELATED|BROAD|NARROW)\b')
 
 
+_OBO10_SYNONYMS = {"exact_synonym": "EXACT", "related_synonym": "RELATED", "broad_synonym": "BROAD", "narrow_synonym": "NARROW"}
+
+
 def read_obo(path: Path) -> Iterator[Term]:
     """[Term] stanzas of an OBO 1.2/1.4 flat file."""
     source = path.name
@@ -93,6 +96,10 @@ def read_obo(path: Path) -> Iterator[Term]:
                 m = _SYN.match(value)
                 if m:
                     term.synonyms.add((m.group(1).replace('\\"', '"'), m.group(2)))
+            elif tag in _OBO10_SYNONYMS:  # OBO 1.0 spelling: exact_synonym: "text" []
+                m = re.match(r'^"((?:[^"\\]|\\.)*)"', value)
+                if m:
+                    term.synonyms.add((m.group(1).replace('\\"', '"'), _OBO10_SYNONYMS[tag]))
             elif tag == "xref":
                 c = _curie(value.split(" ")[0].strip('"'))
                 if c:

@@ -1,7 +1,7 @@
 """Query time limits: running a query in a child process that is killed at its deadline.
 
 Oxigraph evaluates a query in Rust and cannot be interrupted from a Python thread, so a
-limited query runs in a forked child (which shares the store's memory and open
+limited query runs in a forked child (``os.fork``; Linux and macOS) (which shares the store's memory and open
 handles, copy-on-write) and sends its result back serialized; at the deadline the child is
 killed and :class:`~kg.errors.QueryTimeoutError` says so. The parent's store is never
 touched by the child, so it stays usable after a kill.
@@ -17,9 +17,11 @@ touched by the child, so it stays usable after a kill.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import pickle
+import select
+import signal
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -50,44 +52,61 @@ def resolve_timeout(timeout: float | None = None, *, environ: Mapping[str, str] 
     return float(timeout)
 
 
-def _child(conn: Any, work: Callable[[], object]) -> None:
+def _child(write_fd: int, work: Callable[[], object]) -> None:
+    """The forked child: run ``work``, send back its pickled outcome, never return."""
     try:
-        message: tuple[str, object] = ("ok", work())
-    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-        message = ("error", exc)
-    try:
-        conn.send(message)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        conn.send(("error", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
-    conn.close()
+        try:
+            message: tuple[str, object] = ("ok", work())
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            message = ("error", exc)
+        try:
+            data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an unpicklable value or exception: send its text
+            data = pickle.dumps(("error", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write_fd, view):]
+    finally:
+        os._exit(0)  # no atexit handlers, no store destructors, no flushing of inherited buffers
 
 
 def run_with_limit(work: Callable[[], T], timeout: float) -> T:
     """``work()`` run in a forked child; killed after ``timeout`` seconds.
 
     ``work`` must return something picklable; an exception it raises is raised here.
+    A raw ``os.fork`` (not ``multiprocessing``) keeps the start-up cost low and works
+    inside daemonic worker processes too.
     """
-    ctx = multiprocessing.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(sender, work), daemon=True, name="kg-query")
-    proc.start()
-    sender.close()
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, measured by its effects
+        os.close(read_fd)
+        _child(write_fd, work)
+    os.close(write_fd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    finished = False
     try:
-        if not receiver.poll(timeout):
-            raise QueryTimeoutError(
-                f"query stopped after {timeout:g} s (time limit; raise it with --timeout or {ENV_VAR})"
-            )
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            proc.join(1)
-            raise QueryError(f"query process ended without an answer (exit code {proc.exitcode})") from None
+        while True:
+            ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                raise QueryTimeoutError(
+                    f"query stopped after {timeout:g} s (time limit; raise it with --timeout or {ENV_VAR})"
+                )
+            chunk = os.read(read_fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        finished = True
     finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join()
-        receiver.close()
-    if status == "error":
+        os.close(read_fd)
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+    if not chunks:
+        raise QueryError(f"query process ended without an answer (exit status {os.waitstatus_to_exitcode(status)})")
+    outcome, payload = pickle.loads(b"".join(chunks))
+    if outcome == "error":
         raise payload  # type: ignore[misc]
     return payload  # type: ignore[return-value]
 

@@ -59,6 +59,9 @@ def resolve_trial(store: object, raw: str) -> URIRef:
         ct = _CTGOV_IRI.match(str(curie))
         iri = V.trial_iri(ct.group(1).upper()) if ct else curie
     if iri is not None:
+        from kg.query.binding import check_term
+
+        check_term(iri)  # an IRI with '>' or a space is refused before any query runs
         if _ask(store, "ASK { ?trial a kg:Trial }", trial=iri):
             return iri
         raise ParameterError(f"no trial {value!r} in the store" + _candidates_hint(store, value))
