@@ -405,6 +405,8 @@ def _sites(text: str, rec: TrialRecord, used: list[tuple[int, int]]) -> None:
         name = re.sub(r"^[-*" + _BULLET + r"]\s*", "", line).strip()
         if name:
             parts = [p.strip() for p in name.split(",")]
+            if not parts[0]:
+                continue  # a line of bare punctuation names no facility
             rec.sites.append(Site(facility=parts[0], city=parts[1] if len(parts) > 2 else None,
                                   country=parts[-1] if len(parts) > 1 else None))
 
