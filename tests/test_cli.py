@@ -129,3 +129,26 @@ def test_demo_builds_and_answers_headline_queries(tmp_path: Path) -> None:
     res = run("demo", "--store", str(tmp_path / "s"))
     assert res.exit_code == 0, res.output
     assert "kg query trials" in res.output and "kg query criteria -p trial NCT04660565" in res.output
+    assert "kg query conflicting-exclusions" in res.output and "washout" in res.output
+    assert "kg query comparable-trials -p trial NCT04893161" in res.output
+    assert "kg query exclusions-of-drug -p drug rituximab" in res.output
+
+
+def test_headline_queries_through_the_cli(store_dir: Path) -> None:
+    res = run("query", "conflicting-exclusions", "-p", "trial", "NCT04893161", "--store", str(store_dir),
+              "--format", "json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert {(r["kind"], r["trialB"]) for r in rows} >= {("washout", "NCT04660565"), ("required-excluded", "NCT05974683")}
+    res = run("query", "comparable-trials", "-p", "trial", "NCT04893161", "-p", "limit", "2", "--store",
+              str(store_dir), "--format", "csv")
+    table = list(csv.reader(io.StringIO(res.output)))
+    assert res.exit_code == 0 and len(table) == 3 and table[0][:3] == ["other", "title", "score"]
+    bad = run("query", "comparable-trials", "-p", "trial", "NCT04893161", "-p", "limit", "many", "--store",
+              str(store_dir))
+    assert bad.exit_code != 0 and "positive integer" in bad.output
+
+
+def test_query_refuses_a_view(store_dir: Path) -> None:
+    res = run("query", "conflicts-network", "--store", str(store_dir))
+    assert res.exit_code != 0 and "kg export conflicts-network" in res.output

@@ -70,7 +70,8 @@ def _print_summary(summary: Any) -> None:
     table = Table(show_header=False, box=None)
     d = summary.as_dict()
     for key in ("records_read", "trials", "criteria", "constraints", "triples", "graphs_changed",
-                "triples_added", "triples_removed", "records_quarantined", "files_skipped"):
+                "triples_added", "triples_removed", "conflicts", "comparable pairs", "records_quarantined",
+                "files_skipped"):
         table.add_row(key.replace("_", " "), str(d[key]))
     if d.get("report"):
         table.add_row("report", str(d["report"]))
@@ -153,9 +154,13 @@ def _emit_rows(result: Any, fmt: str, title: str | None = None) -> None:
 def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, fmt: str,
               timeout: float | None, allow: tuple[str, ...]) -> None:
     """Run the named query NAME (see `kg queries`)."""
+    from kg.errors import QueryError
     from kg.query.guard import AllowList
-    from kg.query.named import run_named
+    from kg.query.named import get_query, run_named
 
+    if get_query(name).view:
+        raise QueryError(f"{name!r} is a graph view (it builds a graph, not rows): "
+                         f"run `kg export {name} -o FILE` (formats: ttl, graphml, html, svg, ...)")
     with _open_store(store_dir, read_only=True) as store:
         run = run_named(store, name, _params(params), timeout=timeout, allow=AllowList.from_env(*allow))
         _emit_rows(run.result, fmt, title=run.query.summary if fmt == "table" else None)
@@ -204,32 +209,29 @@ def sparql_cmd(query_file: Any, store_dir: Path, fmt: str, timeout: float | None
             click.echo(render_sparql(result, fmt), nl=False)
 
 
-HEADLINE = (("trials", {}), ("criteria", {"trial": "NCT04660565"}))
+#: What `kg demo` answers after building the demo data.
+HEADLINE: tuple[tuple[str, dict[str, str]], ...] = (
+    ("trials", {}),
+    ("criteria", {"trial": "NCT04660565"}),
+    ("conflicting-exclusions", {}),
+    ("comparable-trials", {"trial": "NCT04893161"}),
+    ("exclusions-of-drug", {"drug": "rituximab"}),
+)
 
 
 @cli.command("demo")
 @_store_option
 def demo_cmd(store_dir: Path) -> None:
     """Build the embedded demo dataset and answer the headline queries."""
-    from kg.query.named import load_queries, run_named
+    from kg.query.named import run_named
 
     summary = run_build((), store_dir, None, None, quiet=True)
     _print_summary(summary)
-    available = load_queries()
     with _open_store(store_dir, read_only=True) as store:
-        for name, params in HEADLINE + tuple((n, p) for n, p in EXTRA_HEADLINE if n in available):
-            if name not in available:
-                continue
+        for name, params in HEADLINE:
             run = run_named(store, name, params)
             title = f"kg query {name}" + "".join(f" -p {k} {v}" for k, v in params.items())
             _emit_rows(run.result, "table", title=title)
-
-
-#: Headline queries of later layers, shown by `kg demo` once their query files exist.
-EXTRA_HEADLINE: tuple[tuple[str, dict[str, str]], ...] = (
-    ("conflicting-exclusions", {}),
-    ("comparable-trials", {"trial": "NCT04893161"}),
-)
 
 
 def _mount_layer_commands() -> None:

@@ -114,6 +114,17 @@ class Condition:
 
 
 @dataclass
+class ConditionAncestor:
+    """A broader MeSH descriptor the registry derived for the trial's conditions (id and term).
+
+    The registry lists these per trial, not per condition, so they hang off the trial.
+    """
+
+    mesh_id: str
+    term: str
+
+
+@dataclass
 class Criterion:
     """One eligibility criterion: polarity, order, verbatim text, parent for nested bullets.
 
@@ -239,6 +250,8 @@ class TrialRecord:
     sponsor: str | None = None
     collaborators: list[str] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
+    #: Broader MeSH descriptors of the conditions, as the registry derived them (API v2 only).
+    condition_ancestors: list[ConditionAncestor] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     design: Design = field(default_factory=Design)
     arms: list[Arm] = field(default_factory=list)

@@ -90,6 +90,7 @@ receives = KG.receives
 hasBackgroundTherapy = KG.hasBackgroundTherapy
 hasRegimen = KG.hasRegimen
 studiesCondition = KG.studiesCondition
+conditionAncestor = KG.conditionAncestor
 hasSponsor = KG.hasSponsor
 hasCollaborator = KG.hasCollaborator
 hasSite = KG.hasSite
@@ -342,6 +343,7 @@ def document_iri(sha: str) -> URIRef:
 INFERRED_GRAPH = KGGRAPH["inferred"]
 ONTOLOGY_GRAPH = KGGRAPH["ontology"]
 MAPPINGS_GRAPH = KGGRAPH["mappings"]
+CONDITIONS_GRAPH = KGGRAPH["conditions"]
 DERIVED_GRAPH = KGGRAPH["derived"]
 
 # === constraints (eligibility criteria as typed constraints; owned by kg.criteria) ===========
@@ -485,3 +487,58 @@ def mechanism_iri(key: str) -> URIRef:
 def target_iri(key: str) -> URIRef:
     """A molecular target (gene product), keyed by lower-case HGNC symbol."""
     return KGID[f"target/{slug(key)}"]
+
+
+# === comparisons (conflicts between trials' eligibility, comparable trials; owned by kg.compare)
+# (terms added here, mirrored in ontology/compare.ttl)
+COMPARE_GRAPH = KGGRAPH["compare"]
+Conflict = KG.Conflict
+Comparability = KG.Comparability
+ConflictKind = KG.ConflictKind
+trialA = KG.trialA
+trialB = KG.trialB
+criterionA = KG.criterionA
+criterionB = KG.criterionB
+interventionA = KG.interventionA
+conflictKind = KG.conflictKind
+sharedConcept = KG.sharedConcept
+sharedConceptLabel = KG.sharedConceptLabel
+score = KG.score
+washoutDays = KG.washoutDays
+washoutEver = KG.washoutEver
+#: parts of a comparability score, one datatype property each (so SPARQL can sort or filter on any)
+SCORE_PARTS = ("condition", "drug", "mechanism", "target", "drugClass", "design", "population")
+conditionScore = KG.conditionScore
+drugScore = KG.drugScore
+mechanismScore = KG.mechanismScore
+targetScore = KG.targetScore
+drugClassScore = KG.drugClassScore
+designScore = KG.designScore
+populationScore = KG.populationScore
+#: therapy constraint -> what it names, resolved against the drug catalogue (kg.drugs.rdf)
+refersToDrug = KG.refersToDrug
+refersToDrugClass = KG.refersToDrugClass
+exceptDrug = KG.exceptDrug
+exceptDrugClass = KG.exceptDrugClass
+
+#: Conflict kinds, in the order of issue #5: (a) washout, (b) required-vs-excluded,
+#: (c) incompatible numeric ranges, (d) contradiction inside one trial.
+CONFLICT_KINDS = ("washout", "required-excluded", "numeric-range", "self-contradiction")
+
+
+def conflict_kind(name: str) -> URIRef:
+    """IRI of a conflict kind individual, e.g. ``kg:conflict_washout``."""
+    if name not in CONFLICT_KINDS:
+        raise ValueError(f"unknown conflict kind {name!r}")
+    return KG[f"conflict_{name.replace('-', '_')}"]
+
+
+def conflict_iri(key: str) -> URIRef:
+    """A materialized conflict, keyed by a hash of its kind, trials and sources."""
+    return KGID[f"conflict/{short_hash(key, 20)}"]
+
+
+def comparability_iri(a: URIRef, b: URIRef) -> URIRef:
+    """A materialized comparability of an unordered pair of trials."""
+    x, y = sorted((str(a), str(b)))
+    return KGID[f"comparability/{short_hash(x + ' ' + y, 20)}"]

@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from kg.criteria import constraints, lexicon, parse, units
+from kg.criteria import constraints, lexicon, mentions, parse, units
 
 
-@pytest.mark.parametrize("module", [constraints, lexicon, parse, units], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [constraints, lexicon, mentions, parse, units], ids=lambda m: m.__name__)
 def test_doctests(module: ModuleType) -> None:
     failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert failed == 0

@@ -3,9 +3,23 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
-from kg.drugs.curate import Sources, curate, fill_row, normalize_mesh, read_atc, read_biomappings, read_ctgov_mesh
+from kg.drugs.curate import (
+    UNII_MEMBER,
+    Sources,
+    check_row,
+    curate,
+    fill_row,
+    normalize_mesh,
+    read_atc,
+    read_biomappings,
+    read_ctgov_mesh,
+    read_drugbank_names,
+    read_member,
+    read_unii_names,
+)
 
 ATC = "atc_code,atc_name,ddd,uom,adm_r,note\nL04A,IMMUNOSUPPRESSANTS,NA,NA,NA,NA\nL04AX99,examplimab,NA,NA,NA,NA\n"
 SSSOM = (
@@ -66,3 +80,72 @@ def test_curate_rewrites_the_table(tmp_path: Path) -> None:
     assert curate(table, _sources()) == 3
     assert "L04AX99" in table.read_text(encoding="utf-8")
     assert curate(table, _sources()) == 0
+
+
+UNII_NAMES = (
+    "Name\tTYPE\tUNII\tDisplay Name\n"
+    "EXAMPLIMAB\tof\tAAAAAAAAA1\tEXAMPLIMAB\n"
+    "XMB-101\tcd\tAAAAAAAAA1\tEXAMPLIMAB\n"
+    "OTHERNIB\tof\tBBBBBBBBB2\tOTHERNIB\n"
+    "OTHERNIB HYDROCHLORIDE\tof\tCCCCCCCCC3\tOTHERNIB HYDROCHLORIDE\n"
+    "TWOFOLD\tcn\tDDDDDDDDD4\tTWOFOLD A\n"
+    "TWOFOLD\tcn\tEEEEEEEEE5\tTWOFOLD B\n"
+)
+DRUGBANK = (
+    "DRUGBANK_ID\tNAMESPACE\tID\tSOURCE\n"
+    "DB90001\tNAME\tExamplimab\tdrugbank\n"
+    "DB90001\tCHEBI\t123\tchebi\n"
+    "DB90002\tNAME\tOthernib\tdrugbank\n"
+)
+ID_COLUMNS = [*COLUMNS, "drugbank", "drugbank_source", "unii", "unii_source"]
+
+
+def _id_row(label: str, synonyms: str = "", **ids: str) -> dict[str, str]:
+    row = dict.fromkeys(ID_COLUMNS, "")
+    row.update(slug=label, label=label, synonyms=synonyms, **ids)
+    return row
+
+
+def _id_sources() -> Sources:
+    src = Sources()
+    read_unii_names(UNII_NAMES, src, "test UNII names")
+    read_drugbank_names(DRUGBANK, src, "test DrugBank names")
+    return src
+
+
+def test_unii_and_drugbank_from_exact_names() -> None:
+    row = _id_row("examplimab")
+    assert fill_row(row, _id_sources()) == ["unii", "drugbank"]
+    assert (row["unii"], row["drugbank"]) == ("AAAAAAAAA1", "DB90001")
+    assert "exact name 'examplimab'" in row["unii_source"]
+    # a sponsor code is a name in the UNII list too
+    coded = _id_row("XMB-101")
+    assert fill_row(coded, _id_sources()) == ["unii"] and coded["unii"] == "AAAAAAAAA1"
+
+
+def test_label_wins_over_salt_synonyms_and_ambiguity_fills_nothing() -> None:
+    row = _id_row("othernib", synonyms="othernib hydrochloride")
+    fill_row(row, _id_sources())
+    assert row["unii"] == "BBBBBBBBB2"  # the substance, not its salt
+    only_synonyms = _id_row("Othernib tablets", synonyms="othernib;othernib hydrochloride")
+    fill_row(only_synonyms, _id_sources())
+    assert only_synonyms["unii"] == ""  # two UNIIs among the synonyms: left to a person
+    assert fill_row(_id_row("twofold"), _id_sources()) == []
+
+
+def test_rejected_cells_stay_empty_and_conflicts_are_reported() -> None:
+    rejected = _id_row("examplimab", unii_source="rejected: wrong product")
+    assert fill_row(rejected, _id_sources()) == ["drugbank"] and rejected["unii"] == ""
+    wrong = _id_row("examplimab", drugbank="DB90002", drugbank_source="by hand")
+    assert check_row(wrong, _id_sources()) == ["examplimab: drugbank DB90002 but source gives DB90001 for 'examplimab'"]
+    assert check_row(_id_row("examplimab", drugbank="DB90001", drugbank_source="x"), _id_sources()) == []
+
+
+def test_members_are_read_from_a_wheel(tmp_path: Path) -> None:
+    wheel = tmp_path / "example-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr(UNII_MEMBER, UNII_NAMES)
+    assert read_member(wheel, UNII_MEMBER) == UNII_NAMES
+    plain = tmp_path / "UNII_Names.txt"
+    plain.write_text(UNII_NAMES, encoding="utf-8")
+    assert read_member(plain, UNII_MEMBER) == UNII_NAMES

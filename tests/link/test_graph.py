@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from rdflib import URIRef
-from rdflib.namespace import SKOS
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDFS, SKOS
 
 from kg import vocab as V
 from kg.link import graph, prefixes, sssom
@@ -79,7 +79,7 @@ def test_source_trials_have_their_links(demo_store) -> None:  # type: ignore[no-
     def q(text: str) -> set[str]:
         return {str(r[0]) for r in demo_store.query("PREFIX kg: <https://w3id.org/kg/ontology#>\n" + text)}
 
-    conditions = q("SELECT ?c WHERE { ?c a kg:Condition }")
+    conditions = q("SELECT ?c WHERE { ?t kg:studiesCondition ?c }")
     drugs = q("SELECT ?d WHERE { ?i kg:administers ?d }")
     targets = q("SELECT ?t WHERE { ?i kg:administers ?d . ?d kg:hasMechanism/kg:hasTarget ?t }")
     analytes = {str(graph.analyte_iri(a)) for a in q("SELECT ?a WHERE { ?c kg:analyte ?a }")}
@@ -130,3 +130,21 @@ def test_export_command(linked_store_dir: Path, tmp_path: Path) -> None:
     assert "mappings ->" in res.output and out.stat().st_size > 0
     missing = CliRunner().invoke(export_mappings_cmd, ["--store", str(tmp_path / "nope"), "-o", str(out)])
     assert missing.exit_code != 0 and "no store" in str(missing.exception)
+
+
+def test_instrument_rows_link_lexicon_instruments() -> None:
+    """Curated instrument rows have a lexicon instrument as subject (the node the mappings
+    graph mints for a kg:instrument key) and a vocabulary a score can be linked to."""
+    from kg.criteria.lexicon import INSTRUMENTS
+
+    nodes = {prefixes.compress(str(graph.instrument_iri(i.key))): i.key for i in INSTRUMENTS}
+    rows = [m for m in graph.curated_mappings() if m.subject_id.startswith("kgid:instrument/")]
+    assert {nodes.get(m.subject_id) for m in rows} >= {"bmi", "ecog"}
+    for m in rows:
+        assert m.subject_id in nodes, m.subject_id
+        assert prefixes.prefix_of(m.object_id) in {"NCIT", "MESH", "EFO", "LOINC"}, m.object_id
+        assert m.subject_label == nodes[m.subject_id]
+    g = graph.mappings_graph()
+    bmi = graph.instrument_iri("bmi")
+    assert (bmi, SKOS.exactMatch, URIRef("http://id.nlm.nih.gov/mesh/D015992")) in g
+    assert (bmi, RDFS.label, Literal("bmi")) in g

@@ -52,6 +52,35 @@ def test_obsolete_never_linked_but_replacement_is() -> None:
                              Term("DOID:6", "x", obsolete=True))) == set()
 
 
+def test_shared_xref_settled_by_the_one_term_whose_name_agrees() -> None:
+    """Two EFO terms cross-reference the entity's MeSH id; only one also has its name: that one
+    is linked. When the name settles nothing (no term or both have it), the pair goes to review."""
+    ent = Entity("https://w3id.org/kg/id/condition/ad", "condition", "Autoimmune Diseases", (), frozenset({"MESH:D001327"}))
+    both = (Term("MESH:D001327", "Autoimmune Diseases"), Term("EFO:0005140", "autoimmune disease", xrefs={"MESH:D001327"}))
+    res = link_entities([ent], index(*both, Term("EFO:0005809", "immune system disorder", xrefs={"MESH:D001327"})))
+    efo = [m for m in res.mappings if m.object_id.startswith("EFO:")]
+    assert [(m.object_id, m.predicate_id) for m in efo] == [("EFO:0005140", "skos:exactMatch")]
+    assert "whose name is the entity's" in efo[0].comment and not res.ambiguous
+    mesh = both[0]
+    for a, b in (("autoimmune disease", "autoimmune disease"), ("autoimmunity", "immune disorder")):
+        res = link_entities([ent], index(mesh, Term("EFO:0005140", a, xrefs={"MESH:D001327"}),
+                                         Term("EFO:0005809", b, xrefs={"MESH:D001327"})))
+        assert not [m for m in res.mappings if m.object_id.startswith("EFO:")]
+        assert [a.prefix for a in res.ambiguous] == ["EFO"]
+    # and the entity's name alone never beats identifier evidence it does not share
+    rival = link_entities([ent], index(*both[:1], Term("EFO:1", "autoimmune disease"), Term("EFO:2", "x", xrefs={"MESH:D001327"})))
+    assert {m.object_id for m in rival.mappings if m.object_id.startswith("EFO:")} == {"EFO:2"}
+
+
+def test_british_spelling_and_initials_acronym() -> None:
+    idx = index(Term("DOID:1040", "chronic lymphocytic leukemia"), Term("DOID:1", "lung cancer"))
+    cll = Entity("https://w3id.org/kg/id/condition/cll", "condition", "Chronic Lymphocytic Leukaemia (CLL)")
+    assert links(cll, idx) == {("skos:exactMatch", "DOID:1040")}
+    # an acronym that is not the name's initials is a different, narrower thing: no link
+    nsclc = Entity("https://w3id.org/kg/id/condition/lc", "condition", "Lung Cancer (NSCLC)")
+    assert links(nsclc, idx) == set()
+
+
 def test_ambiguous_goes_to_review() -> None:
     idx = index(Term("MESH:D1", "fludarabine"), Term("MESH:D2", "Fludarabine"), Term("CHEBI:1", "fludarabine"))
     res = link_entities([Entity("https://w3id.org/kg/id/drug/fludarabine", "drug", "fludarabine")], idx)

@@ -18,6 +18,12 @@ from pathlib import Path
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+@lru_cache(maxsize=64)
+def _tokens(low: str) -> tuple[str, ...]:
+    """Tokens of a lower-cased text; several gates ask for the same text in a row."""
+    return tuple(_TOKEN.findall(low))
+
+
 @dataclass(frozen=True)
 class Gate:
     """Cheap pre-check before a large regex alternation: any stem as a substring of the
@@ -36,10 +42,10 @@ class Gate:
             return True
         if not (self.tokens or self.prefixes):
             return False
-        words = _TOKEN.findall(low)
+        words = _tokens(low)
         if self.tokens and not self.tokens.isdisjoint(words):
             return True
-        return bool(self.prefixes) and any(w[:6] in self.prefixes for w in words)
+        return bool(self.prefixes) and not self.prefixes.isdisjoint([w[:6] for w in words])
 
 
 @dataclass(frozen=True)

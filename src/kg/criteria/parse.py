@@ -206,6 +206,8 @@ def _negated(text: str, start: int, clause_start: int) -> bool:
         clause_start = sub.end()  # "While X and without Y, <constraint>": the cue governs Y only
     lo = max(clause_start, start - 80)
     window = text[lo:start]
+    if not _NEG_CUE.search(window):
+        return False  # the common case; cutting at stops and blanking comparators only removes cues
     stops = list(_NEG_STOP.finditer(window))
     if stops:
         window = window[stops[-1].end():]
@@ -1093,8 +1095,14 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
     out: list[Constraint] = []
     taken: list[tuple[int, int]] = []
 
+    qual_hits: list[tuple[int, int, int]] | None = None
+
     def qualifiers(a: int, b: int) -> tuple[str, ...]:
-        found = {int(m.lastgroup[1:]) for m in _QUALIFIER_RE.finditer(text, a, b) if m.lastgroup}
+        # one pass over the text, then a filter per call (called once per condition found)
+        nonlocal qual_hits
+        if qual_hits is None:
+            qual_hits = [(m.start(), m.end(), int(m.lastgroup[1:])) for m in _QUALIFIER_RE.finditer(text) if m.lastgroup]
+        found = {i for s, e, i in qual_hits if a <= s and e <= b}
         return tuple(_QUALIFIERS[i][1] for i in sorted(found))
 
     def active_by(a: int, b: int) -> str | None:

@@ -35,6 +35,7 @@ class Drug:
     classes: tuple[str, ...]  # asserted drug classes (local names in ontology/drugs.ttl)
     ids: dict[str, tuple[str, ...]] = field(default_factory=dict)  # scheme -> identifiers
     id_sources: dict[str, str] = field(default_factory=dict)  # scheme -> where checked
+    review: str = ""  # curator's note: how a code-named entry was identified, or what is unverified
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def load() -> Catalogue:
             classes=_split(r["classes"]),
             ids={s: _split(r[s]) for s in ID_SCHEMES if r[s].strip()},
             id_sources={s: r[f"{s}_source"] for s in ID_SCHEMES if r[s].strip()},
+            review=(r.get("review") or "").strip(),
         )
         if d.slug in drugs:
             raise RecordError("duplicate drug", source=SOURCE, record_id=d.slug, field="slug")

@@ -154,3 +154,53 @@ def link_interventions(g: Graph) -> list[str]:
             if res.unresolved and not set(g.objects(node, v.interventionType)) & _NON_DRUG_TYPES:
                 unresolved.append(str(label))
     return sorted(set(unresolved))
+
+
+_THERAPY_TYPES = (v.TherapyConstraint, v.BackgroundTherapyConstraint)
+
+
+def link_therapy_constraints(g: Graph) -> int:
+    """Link every therapy constraint of ``g`` to the catalogue drugs and drug classes it names.
+
+    The therapy phrase resolves to classes and drugs (``kg:refersToDrugClass``,
+    ``kg:refersToDrug``), its listed examples to drugs, and its exceptions ("other than
+    GCs") to ``kg:exceptDrugClass`` / ``kg:exceptDrug``. Names that resolve to nothing get
+    no link (never a guess); the constraint keeps its text. Returns how many constraints
+    got at least one link.
+
+    >>> from rdflib import Literal, URIRef
+    >>> g = Graph()
+    >>> k = URIRef("urn:x:k")
+    >>> _ = g.add((k, RDF.type, v.TherapyConstraint)).add((k, v.therapyText, Literal("immunosuppressant other than GCs")))
+    >>> link_therapy_constraints(g)
+    1
+    >>> sorted(str(o).rsplit("#", 1)[1] for o in g.objects(k, v.refersToDrugClass | v.exceptDrugClass))
+    ['Glucocorticoid', 'Immunosuppressant']
+    """
+    from kg.drugs.resolve import resolve_class_phrase, resolve_intervention
+
+    linked = 0
+    for t in _THERAPY_TYPES:
+        for node in set(g.subjects(RDF.type, t)):
+            before = len(g)
+            for text in g.objects(node, v.therapyText):
+                res = resolve_class_phrase(str(text))
+                for c in res.classes:
+                    g.add((node, v.refersToDrugClass, c))
+                for d in res.examples:
+                    g.add((node, v.refersToDrug, d))
+                for x in res.exceptions:
+                    g.add((node, v.exceptDrug if x.startswith(str(v.KGDRUG)) else v.exceptDrugClass, x))
+            for ex in g.objects(node, v.hasExample):
+                for name in g.objects(ex, v.normalizedName):
+                    for d in resolve_intervention(str(name)).drugs:
+                        g.add((node, v.refersToDrug, d))
+            for ex in g.objects(node, v.hasException):
+                for name in g.objects(ex, v.normalizedName):
+                    res = resolve_class_phrase(str(name))
+                    for c in res.classes:
+                        g.add((node, v.exceptDrugClass, c))
+                    for d in res.examples:
+                        g.add((node, v.exceptDrug, d))
+            linked += len(g) > before
+    return linked

@@ -11,6 +11,8 @@ from kg.export.formats import FORMATS
 from kg.export.html import DEFAULT_NODE_CAP
 
 _DEFAULT_STORE = "kg-store"
+#: The export that is not a graph view: every link of the built graph as SSSOM TSV (kg.link).
+MAPPINGS_VIEW = "mappings"
 
 
 @click.command("views")
@@ -23,6 +25,7 @@ def views_cmd() -> None:
         for p in q.params:
             need = "required" if p.required else "optional" + (f"={p.default}" if p.default else "")
             click.echo(f"  -p {p.name} ({p.type}, {need}): {p.description}")
+    click.echo(f"{MAPPINGS_VIEW}\n  Every link to external ontologies (SKOS mappings, registry ids) as SSSOM TSV (-o FILE.sssom.tsv)")
 
 
 @click.command("export")
@@ -42,10 +45,20 @@ def views_cmd() -> None:
               help="Stop the view's query after this many seconds (default: $KG_QUERY_TIMEOUT or 30).")
 def export_cmd(view: str, params: tuple[tuple[str, str], ...], fmt: str | None, output: Path, store_dir: Path,
                max_nodes: int, timeout: float | None) -> None:
-    """Export the graph view VIEW (see `kg views`) as RDF, a graph file, a picture or an HTML page."""
+    """Export the graph view VIEW (see `kg views`) as RDF, a graph file, a picture or an HTML page;
+    VIEW `mappings` writes every link to external ontologies as SSSOM TSV."""
     from kg.export.api import export_view
     from kg.store.oxigraph import OxigraphStore
 
+    if view == MAPPINGS_VIEW:  # a table of links, not a graph view: kg.link writes it
+        if params or fmt:
+            raise click.UsageError("`kg export mappings` takes only -o FILE.sssom.tsv and --store")
+        from kg.link.graph import export_mappings
+
+        with OxigraphStore(store_dir, read_only=True) as store:
+            n = export_mappings(store, str(output))
+        click.echo(f"{output}: sssom-tsv, {n} mappings")
+        return
     with OxigraphStore(store_dir, read_only=True) as store:
         result = export_view(store, view, output, params=dict(params), fmt=fmt, node_cap=max_nodes,
                                timeout=timeout)

@@ -8,7 +8,7 @@ version; criteria carry the field and text span they came from.
 
 Enrichment hooks run on the finished record graph: the criteria layer
 (:func:`kg.criteria.rdf.add_constraints`) and the drug layer
-(:func:`kg.drugs.rdf.link_interventions`) when those modules are installed.
+(:func:`kg.drugs.rdf.link_interventions`, :func:`kg.drugs.rdf.link_therapy_constraints`) when those modules are installed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg import EXTRACTOR_VERSION
 from kg import vocab as V
+from kg.link.prefixes import mesh_id
 from kg.model import Criterion, Intervention, Regimen, TrialRecord
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -181,8 +182,16 @@ class _Builder:
             self.add((node, RDF.type, V.Condition))
             self.label(node, cond.name)
             if cond.mesh_id:
-                self.add((node, V.meshId, Literal(cond.mesh_id)))
-                self.add((node, SKOS.exactMatch, V.MESH[cond.mesh_id]))
+                # One spelling per descriptor (the registry zero-pads old ids: D000008180 is D008180),
+                # so the same descriptor from two records, or from a mapping, is one IRI.
+                mid = mesh_id(cond.mesh_id)
+                self.add((node, V.meshId, Literal(mid)))
+                self.add((node, SKOS.exactMatch, V.MESH[mid]))
+        # The registry derives the broader descriptors per trial, not per condition: on the trial.
+        for anc in r.condition_ancestors:
+            node = V.MESH[mesh_id(anc.mesh_id)]
+            self.add((t, V.conditionAncestor, node))
+            self.label(node, anc.term)
 
     def design(self) -> None:
         d, t = self.r.design, self.trial
@@ -430,4 +439,7 @@ def record_graph(record: TrialRecord, trial_key: str, *, enrich: bool = True) ->
         link = _optional("kg.drugs.rdf", "link_interventions")
         if link is not None:
             result.unresolved_interventions = list(link(b.g))  # type: ignore[arg-type]
+        link_therapy = _optional("kg.drugs.rdf", "link_therapy_constraints")
+        if link_therapy is not None:
+            link_therapy(b.g)
     return result

@@ -49,6 +49,8 @@ class BuildSummary:
     duplicates: list[str] = field(default_factory=list)
     unresolved_interventions: dict[str, list[str]] = field(default_factory=dict)
     report_path: str | None = None
+    conflicts: int | None = None  # None: comparisons not recomputed (nothing changed)
+    comparabilities: int | None = None
 
     @property
     def partial(self) -> bool:
@@ -64,6 +66,8 @@ class BuildSummary:
             "graphs_changed": self.graphs_changed,
             "triples_added": self.triples_added,
             "triples_removed": self.triples_removed,
+            "conflicts": "unchanged" if self.conflicts is None else self.conflicts,
+            "comparable pairs": "unchanged" if self.comparabilities is None else self.comparabilities,
             "records_quarantined": len(self.quarantined),
             "files_skipped": len(self.skipped),
             "report": self.report_path,
@@ -98,6 +102,10 @@ def _shared_graphs() -> dict[URIRef, Callable[[], Graph]]:
     """Graphs every build refreshes: the ontology, and the drug layer (catalogue and the
     reasoner's inferences) when it is installed."""
     graphs: dict[URIRef, Callable[[], Graph]] = {V.ONTOLOGY_GRAPH: ontology_graph}
+    # Links to external ontologies (curated SSSOM -> SKOS), in their own graph (decision 0009).
+    graphs[V.MAPPINGS_GRAPH] = importlib.import_module("kg.link.graph").mappings_graph
+    # The curated condition hierarchy (skos:broader between kg:Condition nodes).
+    graphs[V.CONDITIONS_GRAPH] = importlib.import_module("kg.graph.conditions").conditions_graph
     try:
         drugs_rdf = importlib.import_module("kg.drugs.rdf")
         reasoning = importlib.import_module("kg.drugs.reasoning")
@@ -220,6 +228,16 @@ def build(
                 summary.graphs_changed += 1
                 summary.triples_added += change.added
                 summary.triples_removed += change.removed
+        # Conflicts and comparabilities depend on every record: recomputed (and only the
+        # changed triples written) whenever any graph they read changed.
+        compare = importlib.import_module("kg.compare")
+        tick("comparing trials", 0, None)
+        cs = compare.materialize(store)
+        if not cs.skipped:
+            summary.conflicts, summary.comparabilities = cs.conflicts, cs.comparabilities
+            summary.triples_added += cs.added
+            summary.triples_removed += cs.removed
+            summary.graphs_changed += bool(cs.added or cs.removed)
     store.flush()  # type: ignore[attr-defined]
     summary.trials, summary.criteria, summary.constraints = store_counts(store)
     summary.triples = len(store)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from kg.ingest import ctgov_common as common
 from kg.ingest.base import Format, ParseResult, decode_utf8, sha256
 from kg.model import (
     Arm,
+    ConditionAncestor,
     Design,
     Eligibility,
     Intervention,
@@ -220,6 +221,13 @@ def _record(study: _Node, locator: str, digest: str) -> TrialRecord:
         for m in study.objects("derivedSection.conditionBrowseModule.meshes")
         if (mid := m.text("id")) and (term := m.text("term"))
     ]
+    # Broader descriptors the registry derived for the trial's conditions (per trial, not per
+    # condition); like the meshes, an entry without both id and term says nothing usable.
+    ancestors = [
+        ConditionAncestor(mesh_id=mid, term=term)
+        for a in study.objects("derivedSection.conditionBrowseModule.ancestors")
+        if (mid := a.text("id")) and (term := a.text("term"))
+    ]
     arms, interventions = _arms(p), _interventions(p)
     return TrialRecord(
         source=SourceRef(path=ctx.source, record_id=nct, format=NAME, sha256=digest, locator=locator),
@@ -237,6 +245,7 @@ def _record(study: _Node, locator: str, digest: str) -> TrialRecord:
         sponsor=sponsors.text("leadSponsor.name"),
         collaborators=common.dedupe(c.text("name") for c in sponsors.objects("collaborators")),
         conditions=common.conditions(cond.strings("conditions"), meshes),
+        condition_ancestors=ancestors,
         keywords=common.dedupe(cond.strings("keywords")),
         design=_design(p, arms, interventions),
         arms=arms,

@@ -185,7 +185,8 @@ class _Study:
             last_update=self.date("last_update_posted") or self.date("lastchanged_date"),
             sponsor=self.line("sponsors/lead_sponsor/agency"),
             collaborators=self.lines("sponsors/collaborator/agency"),
-            # The legacy format gives MeSH terms without identifiers, so no mesh_id here.
+            # The legacy format gives MeSH terms without identifiers, so no mesh_id here,
+            # and no condition_ancestors either (an ancestor is kept only with its MeSH id).
             conditions=common.conditions(self.lines("condition"), []),
             keywords=self.lines("keyword"),
             design=self.design(arms, interventions),

@@ -4,7 +4,8 @@ A kg-json document is an object ``{"kg_records": 1, "records": [ {...}, ... ]}``
 single record object carrying ``"kg_record": 1``. Each record is the dict form of a
 :class:`~kg.model.TrialRecord` without ``source`` (kg fills it in). When a record gives
 ``eligibility.text`` but no ``eligibility.criteria``, the text is split into criteria the
-same way registry text is.
+same way registry text is. Registry-derived MeSH ancestors travel as
+``"condition_ancestors": [{"mesh_id": "D008180", "term": "..."}]``, like any other field.
 
 >>> data = b'{"kg_record": 1, "nct_id": "NCT00000001", "title": "T"}'
 >>> FORMAT.detect(data, "x.json")

@@ -37,6 +37,11 @@ def analyte_iri(key: str) -> URIRef:
     return V.KGID[f"analyte/{V.slug(key)}"]
 
 
+def instrument_iri(key: str) -> URIRef:
+    """Node standing for a score or instrument of the criteria lexicon (``kg:instrument`` holds its key)."""
+    return V.KGID[f"instrument/{V.slug(key)}"]
+
+
 def unit_iri(code: str) -> URIRef:
     """Node standing for a UCUM unit code (``kg:ucumUnit`` holds the code)."""
     return V.KGID[f"unit/{quote(code, safe='')}"]
@@ -108,7 +113,7 @@ def to_graph(mappings: Iterable[Mapping]) -> Graph:
     g.bind("skos", SKOS)
     for p, ns in V.PREFIXES.items():
         g.bind(p, ns)
-    minted = (str(V.KGID["analyte/"]), str(V.KGID["unit/"]))
+    minted = (str(V.KGID["analyte/"]), str(V.KGID["unit/"]), str(V.KGID["instrument/"]))
     for m in mappings:
         s, o = URIRef(prefixes.expand(m.subject_id)), URIRef(prefixes.expand(m.object_id))
         g.add((s, SKOS_PREDICATES[m.predicate_id], o))

@@ -99,11 +99,48 @@ def _singular(w: str) -> str:
     return w
 
 
+#: British spellings of medical words -> American (applied to every name alike, so a term and
+#: an entity spelled either way meet; each pair names one concept in both spellings)
+_BRITISH = re.compile(r"(?<=[a-z])aem(?=[a-z])|\b(?:haem|oedem|oesophag|oestr|diarrhoe|dyspnoe|tumour|paediatr|gynaec|coeliac|foet)")
+_AMERICAN = {"haem": "hem", "oedem": "edem", "oesophag": "esophag", "oestr": "estr", "diarrhoe": "diarrhe",
+             "dyspnoe": "dyspne", "tumour": "tumor", "paediatr": "pediatr", "gynaec": "gynec", "coeliac": "celiac",
+             "foet": "fet", "aem": "em"}
+_PAREN = re.compile(r"^(.*?\S)\s*\(([^()]+)\)$")
+
+
+def _initials(text: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[a-z0-9]+", text))
+
+
+def _drop_acronym(t: str) -> str:
+    """"chronic lymphocytic leukemia (cll)" -> "chronic lymphocytic leukemia", and "cll (chronic
+    lymphocytic leukemia)" likewise: only when the short form spells exactly the initials of
+    every word of the long one, so the two halves surely name the same thing."""
+    m = _PAREN.match(t)
+    if not m:
+        return t
+    head, inner = m.group(1), m.group(2)
+    for long, short in ((head, inner), (inner, head)):
+        letters = re.sub(r"[^a-z0-9]", "", short)
+        if " " not in short.strip() and 2 <= len(letters) <= 8 and letters == _initials(long):
+            return long
+    return t
+
+
 @lru_cache(maxsize=200_000)
 def norm(text: str) -> str:
     """Comparison key: ASCII-folded, lower case, punctuation-free, last word singular,
-    MeSH-style inversion undone ("Lupus Erythematosus, Systemic")."""
+    MeSH-style inversion undone ("Lupus Erythematosus, Systemic"), British spelling made
+    American ("Leukaemia"), a trailing acronym of the name's initials dropped ("(CLL)").
+
+    >>> norm("Chronic Lymphocytic Leukaemia (CLL)") == norm("chronic lymphocytic leukemia")
+    True
+    >>> norm("Lung Cancer (NSCLC)") == norm("lung cancer")
+    False
+    """
     t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    t = _BRITISH.sub(lambda m: _AMERICAN[m.group(0)], t)
+    t = _drop_acronym(t.strip())
     t = re.sub(r"'s\b", "", t)
     head, sep, tail = t.partition(", ")
     if sep and "," not in tail and len(tail.split()) <= 2:
@@ -198,7 +235,21 @@ def _candidates(entity: Entity, index: TermIndex, xrefs: frozenset[str]) -> dict
             rank = 2 + _SCOPE_RANK[scope]
             offer(curie, rank, Candidate(curie, index.terms[curie].label, _SCOPE_PREDICATE[scope], "semapv:LexicalMatching",
                                          _SCOPE_CONFIDENCE[scope], f"{name!r} = {scope.lower()} name {text!r}"))
-    return {p: list(levels[min(levels)].values()) for p, levels in found.items()}
+    out: dict[str, list[Candidate]] = {}
+    for p, levels in found.items():
+        top = min(levels)
+        best = levels[top]
+        if len(best) > 1 and top < 2 and (entity.kind, p) not in MULTI_VALUED:
+            # several terms share the identifier evidence; if the entity's name is the label or
+            # an EXACT synonym of exactly one of them, two independent kinds of evidence agree
+            named = {t for rank in (2, 3) for t in levels.get(rank, {})}
+            agreed = [c for t, c in best.items() if t in named]
+            if len(agreed) == 1:
+                c = agreed[0]
+                best = {c.term: Candidate(c.term, c.label, c.predicate, c.justification, c.confidence,
+                                          f"{c.evidence}; the only one of {len(levels[top])} whose name is the entity's")}
+        out[p] = list(best.values())
+    return out
 
 
 def link_entities(entities: Iterable[Entity], index: TermIndex) -> LinkResult:
@@ -306,16 +357,20 @@ def entities(graph: Graph) -> list[Entity]:
     return out
 
 
-def store_graph(store: object) -> Graph:
-    """The union graph of a store (or the graph itself) with only the triples linking needs."""
+def store_graph(store: object, exclude: Iterable[URIRef] = ()) -> Graph:
+    """The union graph of a store (or the graph itself) with only the triples linking needs;
+    ``exclude`` leaves named graphs out (e.g. ``vocab.MAPPINGS_GRAPH``, to link from the
+    source records alone rather than also from the curated links)."""
     if isinstance(store, Graph):
         return store
-    q = """
-    SELECT ?s ?p ?o WHERE {
+    pattern = """
       { ?s a ?o . FILTER(?o IN (kg:Condition, kg:Drug, kg:DrugClass, kg:MolecularTarget, owl:Class)) BIND(rdf:type AS ?p) }
       UNION { ?s ?p ?o . FILTER(?p IN (rdfs:label, skos:prefLabel, skos:altLabel, skos:exactMatch, kg:meshId,
-                                        kg:geneSymbol, kg:analyte, kg:loincCode)) }
-    }"""
+                                        kg:geneSymbol, kg:analyte, kg:loincCode)) }"""
+    left_out = [f"<{g}>" for g in exclude]
+    if left_out:
+        pattern = f"GRAPH ?g {{ {pattern} }} FILTER(?g NOT IN ({', '.join(left_out)}))"
+    q = f"SELECT DISTINCT ?s ?p ?o WHERE {{ {pattern} }}"
     g = Graph()
     prefix_lines = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in V.PREFIXES.items())
     for s, p, o in store.query(prefix_lines + q):  # type: ignore[attr-defined]

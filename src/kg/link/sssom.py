@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Iterable
@@ -162,5 +163,10 @@ def dumps(mappings: Iterable[Mapping], *, mapping_set_id: str, description: str 
 
 
 def write(path: str | Path, mappings: Iterable[Mapping], **meta: str) -> None:
-    """Write ``mappings`` as an SSSOM TSV file (see :func:`dumps`)."""
-    Path(path).write_text(dumps(mappings, **meta), encoding="utf-8")  # type: ignore[arg-type]
+    """Write ``mappings`` as an SSSOM TSV file (see :func:`dumps`), through a temporary file
+    renamed into place, so a failed export never leaves half a file at ``path``."""
+    text = dumps(mappings, **meta)  # type: ignore[arg-type]
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

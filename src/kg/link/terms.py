@@ -244,3 +244,25 @@ def load(paths: Iterable[str | Path], prefix: str | None = None) -> dict[str, Te
             if x in terms:
                 terms[x].xrefs.add(t.curie)
     return terms
+
+
+_OIO_SCOPE = {"EXACT": "hasExactSynonym", "RELATED": "hasRelatedSynonym", "BROAD": "hasBroadSynonym", "NARROW": "hasNarrowSynonym"}
+
+
+def to_rdf(terms: Iterable[Term]) -> Graph:
+    """Terms as RDF in the OBO-in-OWL style (rdfs:label, oboInOwl synonyms and xrefs,
+    owl:deprecated), with each term's canonical IRI; e.g. to serve an OBO slice from a
+    SPARQL endpoint that kg queries with ``SERVICE``."""
+    g = Graph()
+    g.bind("oboInOwl", OIO)
+    for t in terms:
+        s = URIRef(prefixes.expand(t.curie))
+        if t.label:
+            g.add((s, RDFS.label, Literal(t.label)))
+        for text, scope in sorted(t.synonyms):
+            g.add((s, URIRef(OIO + _OIO_SCOPE[scope]), Literal(text)))
+        for x in sorted(t.xrefs):
+            g.add((s, URIRef(OIO + "hasDbXref"), Literal(x)))
+        if t.obsolete:
+            g.add((s, OWL.deprecated, Literal(True)))
+    return g

@@ -4,7 +4,7 @@ A query file starts with a header of comment lines::
 
     # @summary One line saying what the query answers.
     # @param trial trial required The trial: an NCT ID, a CURIE or an IRI.
-    # @param limit integer optional=10 How many rows.
+    # @param limit limit optional=10 How many rows (type ``limit``: applied to the result rows).
 
 ``@param NAME TYPE required|optional[=DEFAULT] DESCRIPTION``. The parameter's value is
 resolved by its type (see :mod:`kg.query.params`) and bound to the variable ``?NAME``
@@ -131,12 +131,19 @@ def run_named(
         allowed = ", ".join(declared) or "none"
         raise ParameterError(f"query {name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {allowed})")
     bindings: dict[str, object] = {}
+    row_limit: int | None = None
     for p in query.params:
         raw = given.get(p.name, p.default)
         if raw is None:
             if p.required:
                 raise ParameterError(f"query {name!r} needs -p {p.name} VALUE ({p.description})")
             continue
-        bindings[p.name] = resolve_param(store, p.type, p.name, raw)
+        value = resolve_param(store, p.type, p.name, raw)
+        if p.type == "limit":
+            row_limit = int(value)  # type: ignore[call-overload]  # applied to the rows below
+            continue
+        bindings[p.name] = value
     result = user_query(store, query.text, bindings, timeout=timeout, allow=allow)  # type: ignore[arg-type]
+    if row_limit is not None and result.type == "SELECT":
+        result.bindings = list(result.bindings)[:row_limit]
     return QueryRun(query=query, result=result, bindings=bindings)

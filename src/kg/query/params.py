@@ -118,6 +118,75 @@ def _decimal(store: object, raw: str) -> Literal:
     return Literal(raw, datatype=XSD.decimal)
 
 
+def _limit(store: object, raw: str) -> Literal:
+    """A row limit: a positive integer. The runner applies it to the result rows (SPARQL
+    cannot take LIMIT from a binding, and kg never pastes values into query text)."""
+    try:
+        n = int(raw)
+    except ValueError:
+        raise ParameterError(f"{raw!r} is not a positive integer") from None
+    if n < 1:
+        raise ParameterError(f"{raw!r} is not a positive integer")
+    return Literal(n, datatype=XSD.integer)
+
+
+_CONDITION_NAMES = (
+    "SELECT ?c ?name WHERE { ?c a kg:Condition . { ?c rdfs:label ?name } UNION { ?c skos:altLabel ?name } }"
+)
+
+
+def resolve_condition(store: object, raw: str) -> URIRef:
+    """A condition node from its name (the lexicon's synonyms too: "SLE"), a CURIE or an IRI.
+
+    A CURIE or IRI of an external term (mesh:D008180, MONDO:0007915) finds the kg:Condition
+    that skos:exactMatch links to it. Several conditions matching the words is an error
+    listing them.
+    """
+    value = raw.strip()
+    if not value:
+        raise ParameterError("empty condition")
+    iri: URIRef | None = None
+    if _IRI.match(value):
+        iri = URIRef(value)
+    elif _CURIE.match(value) and not value.lower().startswith(("http:", "https:")):
+        try:
+            iri = expand_curie(value)
+        except ParameterError:
+            iri = None
+    if iri is not None:
+        from kg.query.binding import check_term
+
+        check_term(iri)
+        if _ask(store, "ASK { ?c a kg:Condition }", c=iri):
+            return iri
+        res = store.query("SELECT DISTINCT ?c WHERE { ?c a kg:Condition ; skos:exactMatch ?x }", {"x": iri})  # type: ignore[attr-defined]
+        found = sorted({row[0] for row in res})
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise ParameterError(f"{value!r} matches {len(found)} conditions: {', '.join(map(_short, found[:10]))}")
+        raise ParameterError(f"no condition {value!r} in the store")
+    names: dict[URIRef, set[str]] = {}
+    for row in store.query(_CONDITION_NAMES):  # type: ignore[attr-defined]
+        names.setdefault(row[0], set()).add(str(row[1]).casefold())
+    wanted = value.casefold()
+    exact = {c for c, ns in names.items() if wanted in ns}
+    if len(exact) == 1:
+        return next(iter(exact))
+    from kg.compare.facts import condition_key
+
+    keyed = URIRef(condition_key(value))
+    if keyed in names:
+        return keyed
+    words = exact or {c for c, ns in names.items() if any(wanted in n for n in ns)}
+    if len(words) == 1:
+        return next(iter(words))
+    if not words:
+        raise ParameterError(f"no condition named {value!r} in the store")
+    listing = "; ".join(sorted(f"{sorted(names[c])[0]} ({_short(c)})" for c in words)[:10])
+    raise ParameterError(f"{value!r} is ambiguous: {len(words)} conditions match: {listing}")
+
+
 def _iri(store: object, raw: str) -> URIRef:
     if _IRI.match(raw.strip()):
         return URIRef(raw.strip())
@@ -131,6 +200,8 @@ RESOLVERS: dict[str, Callable[[object, str], Node]] = {
     "integer": _integer,
     "decimal": _decimal,
     "iri": _iri,
+    "limit": _limit,
+    "condition": resolve_condition,
 }
 
 #: Parameter types resolved by another layer: type -> (module, function(store, raw) -> term).

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from rdflib import Dataset, Graph, URIRef
+from decimal import Decimal
+
+from rdflib import XSD, Dataset, Graph, Literal, URIRef
 from rdflib.query import Result
 from rdflib.term import Node
 
@@ -70,6 +72,25 @@ class MemoryStore:
             return self.dataset.query(sparql, initNs=dict(V.PREFIXES), initBindings=bindings or {})
         except Exception as exc:  # rdflib raises pyparsing and assorted errors
             raise QueryError(f"query failed: {exc}") from exc
+
+    def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """Rows of an internal SELECT as plain strings (see OxigraphStore.rows)."""
+        for row in self.query(sparql):
+            yield tuple(None if t is None else str(t) for t in row)  # type: ignore[union-attr]
+
+    def replace_graph_quads(self, graph: URIRef, triples: Iterable[tuple[str, str, object]]) -> GraphChange:
+        """Plain-string triples (see OxigraphStore.replace_graph_quads)."""
+        def obj(o: object) -> Node:
+            if isinstance(o, (URIRef, Literal)):
+                return o
+            if isinstance(o, float):
+                return Literal(Decimal(str(o)).normalize(), datatype=XSD.decimal)
+            return Literal(o)
+
+        return self.replace_graph(graph, ((URIRef(s_), URIRef(p_), obj(o_)) for s_, p_, o_ in triples))
+
+    def drop_fingerprint(self, graph: URIRef) -> None:
+        self.dataset.graph(graph).remove((graph, V.buildFingerprint, None))
 
     def flush(self) -> None:
         pass

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,23 @@ def to_rdflib(term: object) -> Node | None:
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _PLAIN = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 _CANON_CACHE: dict[tuple[str, str], ox.Literal] = {}
+
+
+def _ox_object(o: object) -> ox.NamedNode | ox.Literal:
+    """A plain python value as the Oxigraph term kg stores it (see replace_graph_quads)."""
+    if isinstance(o, URIRef):
+        return ox.NamedNode(str(o))
+    if isinstance(o, bool):
+        return ox.Literal("true" if o else "false", datatype=ox.NamedNode(_XSD + "boolean"))
+    if isinstance(o, int):
+        return ox.Literal(str(o), datatype=ox.NamedNode(_XSD + "integer"))
+    if isinstance(o, (float, Decimal)):
+        # normalize() + "f" is Oxigraph's canonical decimal ("10", "0.5"), so a rewrite of an
+        # unchanged graph compares equal without a round trip through a scratch store.
+        return ox.Literal(format(Decimal(str(o)).normalize(), "f"), datatype=ox.NamedNode(_XSD + "decimal"))
+    if isinstance(o, Literal):
+        return to_ox(o)  # type: ignore[return-value]
+    return ox.Literal(str(o))
 
 
 def _canonical_literal(lit: ox.Literal) -> ox.Literal:
@@ -241,6 +259,47 @@ class OxigraphStore:
             raise QueryError(f"malformed query: {_one_line(exc)}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {_one_line(exc)}") from exc
+
+    def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
+        """Rows of an internal SELECT as plain strings (IRIs and literal lexical forms; None
+        when unbound): the fast path kg's own bulk reads (kg.compare) take, skipping the
+        conversion to rdflib terms that dominates large results."""
+        try:
+            res = self._store.query(sparql, prefixes=_PREFIXES, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed query: {_one_line(exc)}") from exc
+        n = len(res.variables)  # type: ignore[union-attr]
+        for sol in res:  # type: ignore[union-attr]
+            yield tuple(None if (t := sol[i]) is None else t.value for i in range(n))
+
+    def replace_graph_quads(self, graph: URIRef, triples: Iterable[tuple[str, str, object]]) -> GraphChange:
+        """Like :meth:`replace_graph` for plain-string triples: subject and predicate are IRI
+        strings; the object is an :class:`rdflib.URIRef` or a python str/int/float/bool/Decimal
+        literal. Large derived graphs (kg.compare) are written this way, without building
+        an rdflib graph or SPARQL text first.
+
+        Not one transaction: stale triples are removed, then the new ones added in one
+        bulk insert. Callers keep a fingerprint triple in the graph and drop it first
+        (``drop_fingerprint``) so an interrupted write is recomputed by the next build.
+        """
+        g = ox.NamedNode(str(graph))
+        new = {ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples}
+        old = set(self._store.quads_for_pattern(None, None, None, g))
+        gone, added = old - new, new - old
+        try:
+            for q in gone:
+                self._store.remove(q)
+            if added:
+                self._store.extend(added)
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot write graph {graph}: {exc}") from exc
+        return GraphChange(len(added), len(gone))
+
+    def drop_fingerprint(self, graph: URIRef) -> None:
+        """Remove ``<graph> kg:buildFingerprint ?v`` from that graph (see replace_graph_quads)."""
+        g = ox.NamedNode(str(graph))
+        for q in list(self._store.quads_for_pattern(g, ox.NamedNode(str(V.buildFingerprint)), None, g)):
+            self._store.remove(q)
 
     def close(self) -> None:
         self.flush()

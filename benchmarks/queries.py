@@ -1,0 +1,535 @@
+"""Benchmark of kg's headline queries (issue #5): conflicting-exclusions and comparable-trials.
+
+For each size N (default 1k, 10k, 100k trials) one run:
+
+1. generates a seeded synthetic trial graph (``benchmarks/trialgen.py``: real drug
+   catalogue, invented condition hierarchy, 10-30 typed criteria per trial) straight into
+   an in-memory Oxigraph store, timed;
+2. runs ``kg.compare.materialize`` (read facts, compute, write the kg:Conflict and
+   kg:Comparability nodes), timed part by part;
+3. runs the named query ``conflicting-exclusions`` over all pairs and ``comparable-trials``
+   for 20 sampled trials, both through ``kg.query.named.run_named`` as ``kg query`` does
+   (guard + time limit in a forked child) and in-process (``store.query``, no child);
+4. runs the hand-written reference below (plain Python over the generator's own data,
+   written from the issue's definitions, not importing kg.compare) for the all-pairs
+   washout and required-excluded conflicts and for one trial's comparable trials, and
+   checks kg's answers equal the reference's at the smallest size;
+5. at the smallest size only, a naive SPARQL join for the washout conflicts on plain
+   rdflib and on Oxigraph, each under a time limit.
+
+Peak RSS is read after each size (``ru_maxrss``: the peak of the whole process so far).
+Results go to ``benchmarks/results/queries.json``.
+
+    python benchmarks/queries.py                 # 1k, 10k, 100k
+    python benchmarks/queries.py --quick         # 1k only
+    python benchmarks/queries.py --sizes 1000,10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import trialgen  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "queries.json"
+KG = "https://w3id.org/kg/ontology#"
+ConflictKey = tuple[str, str, str, str]  # kind, trial A IRI, trial B IRI, criterion B IRI
+
+
+# ============================================================================================
+# The hand-written reference: plain Python over trialgen's data. Definitions (issue #5):
+#  washout: A gives a drug (any intervention) or requires it as background therapy, and the
+#    drug or one of its classes is named by an exclusion of B (not by B's exceptions).
+#  required-excluded: A studies a condition (or a subtype of the excluded one) or requires it
+#    in an inclusion, and B excludes that condition without anything narrowing it (a
+#    qualifier other than history/current/chronic, an organ, a window, another constraint in
+#    the criterion, or B itself studying or requiring that condition).
+# "Any of" alternatives never oblige anyone: not required on A's side; kg also skips them
+# as B's condition exclusions, and so does the reference (see the report).
+# ============================================================================================
+
+
+def ref_conflicts(ds: trialgen.Dataset) -> set[ConflictKey]:
+    """All (kind, A, B, criterion of B) washout and required-excluded conflicts."""
+    classes = ds.catalogue.drug_classes
+    excl_drug: dict[str, list[tuple[str, trialgen.Therapy]]] = defaultdict(list)
+    excl_class: dict[str, list[tuple[str, trialgen.Therapy]]] = defaultdict(list)
+    excl_cond: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for t in ds.trials:
+        for r in t.therapy:
+            if r.polarity == "exclusion" and not r.background:
+                for d in r.drugs:
+                    excl_drug[d].append((t.iri, r))
+                for c in r.classes:
+                    excl_class[c].append((t.iri, r))
+        # A trial that excludes a condition it studies or requires cannot mean all of it: not absolute.
+        own = set(t.conditions) | {c.key for c in t.conditions_rules if c.polarity == "inclusion"}
+        for c in t.conditions_rules:
+            if c.polarity == "exclusion" and not c.qualified and not c.alternative and c.key not in own:
+                excl_cond[c.key].append((t.iri, c.criterion))
+    parents = ds.condition_parent
+    out: set[ConflictKey] = set()
+    for a in ds.trials:
+        given = {d for drugs in a.interventions.values() for d in drugs}
+        given |= {d for r in a.therapy if r.background and r.polarity == "inclusion" and not r.alternative
+                  for d in r.drugs}
+        for d in given:
+            cl = classes.get(d, frozenset())
+            hits = excl_drug.get(d, []) + [x for c in cl for x in excl_class.get(c, ())]
+            for b, r in hits:
+                if b == a.iri or d in r.except_drugs or cl & r.except_classes:
+                    continue
+                out.add(("washout", a.iri, b, r.criterion))
+        need = set(a.conditions) | {c.key for c in a.conditions_rules
+                                    if c.polarity == "inclusion" and not c.alternative}
+        for c in a.conditions:  # a subtype of an excluded condition is excluded too
+            p = parents.get(c)
+            while p is not None and p not in need:
+                need.add(p)
+                p = parents.get(p)
+        for key in need:
+            for b, crit in excl_cond.get(key, ()):
+                if b != a.iri:
+                    out.add(("required-excluded", a.iri, b, crit))
+    return out
+
+
+def _admitted(t: trialgen.Trial) -> dict[tuple[str, str], list]:
+    """(dimension, unit) -> [low, high, low_incl, high_incl]: what all of t's rules admit."""
+    out: dict[tuple[str, str], list] = {}
+    for r in t.ranges:
+        if r.alternative:
+            continue
+        lo, hi, li, hi_incl = -math.inf, math.inf, True, True
+        if r.dimension == "age":
+            if r.polarity != "inclusion":
+                continue  # the generator writes no age exclusions
+            lo = r.low if r.low is not None else -math.inf
+            hi = r.high if r.high is not None else math.inf
+        else:
+            below = r.comparator in ("<", "<=")
+            strict = r.comparator in ("<", ">")
+            if r.polarity == "exclusion":  # excluding "x < v" admits "x >= v"
+                below, strict = not below, not strict
+            if below:
+                hi, hi_incl = r.value, not strict
+            else:
+                lo, li = r.value, not strict
+        iv = out.setdefault((r.dimension, r.unit), [-math.inf, math.inf, True, True])
+        if lo > iv[0] or (lo == iv[0] and not li):
+            iv[0], iv[2] = lo, li
+        if hi < iv[1] or (hi == iv[1] and not hi_incl):
+            iv[1], iv[3] = hi, hi_incl
+    return out
+
+
+def _empty(iv: list) -> bool:
+    return iv[0] > iv[1] or (iv[0] == iv[1] and not (iv[2] and iv[3]))
+
+
+def _share(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lo, hi = max(a[0], b[0]), min(a[1], b[1])
+    span = max(a[1], b[1]) - min(a[0], b[0])
+    if span <= 0:
+        return 1.0 if lo <= hi else 0.0
+    return max(0.0, hi - lo) / span
+
+
+class RefComparable:
+    """Comparable-trials score (issue #5 parts, weights as kg documents them), by brute force."""
+
+    W = {"condition": 3.0, "drug": 3.0, "mechanism": 2.0, "target": 1.5, "drugClass": 1.0}
+
+    def __init__(self, ds: trialgen.Dataset) -> None:
+        cat = ds.catalogue
+        self.trials = {t.iri: t for t in ds.trials}
+        self.prof: dict[str, dict[str, set[str]]] = {}
+        df: Counter[str] = Counter()
+        for t in ds.trials:
+            conds = set(t.conditions)
+            anc: set[str] = set()
+            for c in conds:
+                p = ds.condition_parent.get(c)
+                while p is not None:
+                    anc.add(p)
+                    p = ds.condition_parent.get(p)
+            drugs = {d for ds_ in t.interventions.values() for d in ds_}
+            mechs = {m for d in drugs for m in cat.drug_mechanisms.get(d, ())}
+            prof = {"condition": conds, "ancestor": anc - conds, "drug": drugs, "mechanism": mechs,
+                    "target": {x for m in mechs for x in cat.mechanism_targets.get(m, ())},
+                    "drugClass": {c for d in drugs for c in cat.drug_classes.get(d, ())}}
+            self.prof[t.iri] = prof
+            df.update(prof["condition"] | prof["ancestor"])
+            for k in ("drug", "mechanism", "target", "drugClass"):
+                df.update(prof[k])
+        n = len(ds.trials)
+        self.idf = {x: math.log(1 + n / k) for x, k in df.items()}
+        self.ranges = {t.iri: _admitted(t) for t in ds.trials}
+
+    def score(self, a: str, b: str) -> float:
+        pa, pb, idf = self.prof[a], self.prof[b], self.idf
+        total = 0.0
+        same = pa["condition"] & pb["condition"]
+        if same:
+            total += 3.0 * max(idf[x] for x in same)
+        else:
+            near = (pa["condition"] & pb["ancestor"]) | (pb["condition"] & pa["ancestor"])
+            if near:
+                total += 1.5 * max(idf[x] for x in near)
+        for k in ("drug", "mechanism", "target", "drugClass"):
+            total += self.W[k] * sum(idf[x] for x in pa[k] & pb[k])
+        ta, tb = self.trials[a], self.trials[b]
+        total += 0.5 * (ta.phase == tb.phase and ta.phase is not None) + 0.25 * (ta.allocation == tb.allocation) \
+            + 0.25 * (ta.placebo and tb.placebo)
+        ra, rb = self.ranges[a], self.ranges[b]
+        dims = set(ra) & set(rb)
+        if dims:
+            vals = []
+            for d in dims:
+                x, y = ra[d], rb[d]
+                if _empty(x) or _empty(y):
+                    vals.append(0.0)
+                elif d[0] == "age":
+                    vals.append(_share((max(x[0], 0.0), min(x[1], 100.0)), (max(y[0], 0.0), min(y[1], 100.0))))
+                else:
+                    ends = [v for v in (x[0], x[1], y[0], y[1]) if not math.isinf(v)]
+                    lo, hi = (min(ends), max(ends)) if ends else (0.0, 1.0)
+                    pad = (hi - lo) or max(abs(hi), 1.0)
+                    vals.append(_share((max(x[0], lo - pad), min(x[1], hi + pad)),
+                                       (max(y[0], lo - pad), min(y[1], hi + pad))))
+            total += sum(vals) / len(vals)
+        return round(total, 4)
+
+    def top(self, a: str, k: int = 10) -> list[tuple[str, float]]:
+        scored = [(b, self.score(a, b)) for b in self.trials if b != a]
+        scored = [x for x in scored if x[1] > 0]
+        scored.sort(key=lambda x: (-x[1], x[0]))
+        return scored[:k]
+
+
+# ============================================================================================
+# kg side
+# ============================================================================================
+
+_CONFLICT_KEYS = f"""
+SELECT ?k ?a ?b ?critB ?concept WHERE {{ GRAPH <{{graph}}> {{
+  ?c a <{KG}Conflict> ; <{KG}conflictKind> ?k ; <{KG}trialA> ?a ; <{KG}trialB> ?b .
+  OPTIONAL {{ ?c <{KG}criterionB> ?critB }}
+  OPTIONAL {{ ?c <{KG}sharedConcept> ?concept }}
+}} }}"""
+
+_NAIVE_WASHOUT = """
+PREFIX kg: <https://w3id.org/kg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?a ?b ?crit WHERE {
+  ?a kg:hasIntervention ?iv . ?iv kg:administers ?drug .
+  ?b kg:hasCriterion ?crit . ?crit kg:hasConstraint ?k .
+  ?k a kg:TherapyConstraint ; kg:effectivePolarity "exclusion" .
+  { ?k kg:refersToDrug ?drug } UNION { ?k kg:refersToDrugClass ?cls . ?drug a ?t . ?t rdfs:subClassOf* ?cls }
+  FILTER NOT EXISTS { ?k kg:exceptDrug ?drug }
+  FILTER NOT EXISTS { ?k kg:exceptDrugClass ?x . ?drug a ?t2 . ?t2 rdfs:subClassOf* ?x }
+  FILTER(?a != ?b)
+}"""
+
+
+def kg_conflict_keys(store) -> tuple[set[ConflictKey], set[ConflictKey]]:
+    """kg's materialized conflicts as keys: (all, those of the kinds the reference covers).
+    A required-excluded conflict from a lab range carries no shared concept: left out (the
+    generator's lab rules never make one; counted in the report)."""
+    from kg import vocab as V
+
+    q = _CONFLICT_KEYS.replace("{graph}", str(V.COMPARE_GRAPH))
+    rows = defaultdict(set)
+    for kind, a, b, crit, concept in store.rows(q):
+        rows[(kind.rsplit("_", 1)[-1] if "conflict_" in kind else kind, a, b, crit or "")].add(concept)
+    keys: set[ConflictKey] = set()
+    covered: set[ConflictKey] = set()
+    for (kind, a, b, crit), concepts in rows.items():
+        name = {"washout": "washout", "excluded": "required-excluded", "range": "numeric-range",
+                "contradiction": "self-contradiction"}.get(kind, kind)
+        key = (name, a, b, crit)
+        keys.add(key)
+        if name == "washout" or (name == "required-excluded" and concepts - {None}):
+            covered.add(key)
+    return keys, covered
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def _current_rss_mb() -> float:
+    try:
+        import psutil
+
+        return round(psutil.Process().memory_info().rss / 2**20, 1)
+    except ImportError:
+        return float("nan")
+
+
+def _time_limited(work, limit: float):
+    """(seconds, result) of work() in a forked child, or (None, 'did not finish') after ``limit``."""
+    from kg.errors import QueryTimeoutError
+    from kg.query.limits import run_with_limit
+
+    t0 = time.perf_counter()
+    try:
+        result = run_with_limit(work, limit)
+    except QueryTimeoutError:
+        return None, f"did not finish in {limit:g} s"
+    return time.perf_counter() - t0, result
+
+
+def naive_rdflib(ox_store, limit: float) -> dict:
+    """The naive washout join on plain rdflib (a Dataset loaded from the same quads)."""
+    import pyoxigraph as ox
+    from rdflib import Dataset
+
+    t0 = time.perf_counter()
+    data = ox_store.dump(format=ox.RdfFormat.N_QUADS)
+    ds = Dataset(default_union=True)
+    ds.parse(data=data.decode("utf-8"), format="nquads")
+    load = time.perf_counter() - t0
+    seconds, result = _time_limited(lambda: len(list(ds.query(_NAIVE_WASHOUT))), limit)
+    out = {"load_s": round(load, 1), "limit_s": limit}
+    if seconds is None:
+        out["status"] = result
+    else:
+        out.update(status="finished", seconds=round(seconds, 2), rows=result)
+    del ds
+    gc.collect()
+    return out
+
+
+def naive_oxigraph(store, limit: float) -> dict:
+    """The same naive join as one SPARQL query on Oxigraph (union of graphs)."""
+    ox_store = store._store
+
+    def work() -> int:
+        return sum(1 for _ in ox_store.query(_NAIVE_WASHOUT, use_default_graph_as_union=True))
+
+    seconds, result = _time_limited(work, limit)
+    if seconds is None:
+        return {"status": result, "limit_s": limit}
+    return {"status": "finished", "seconds": round(seconds, 2), "rows": result, "limit_s": limit}
+
+
+def run_size(n: int, cat: trialgen.Catalogue, *, criteria: tuple[int, int], check: bool, naive_limit: float,
+             samples: int, seed: int, density: float = 1.0, disk: bool = False) -> dict:
+    from kg.compare import find_conflicts, materialize, read_facts
+    from kg.query.named import run_named
+    from kg.store.oxigraph import OxigraphStore
+
+    res: dict = {"trials": n, "criteria_per_trial": list(criteria), "density": density,
+                 "store": "on disk (RocksDB)" if disk else "in memory"}
+    tmp = tempfile.TemporaryDirectory(prefix="kg-bench-") if disk else None
+    store = OxigraphStore(Path(tmp.name) / "store" if tmp else None)
+    t0 = time.perf_counter()
+    ds = trialgen.generate(n, seed=seed, catalogue=cat, criteria=criteria, density=density, store=store._store)
+    res["generate_and_load_s"] = round(time.perf_counter() - t0, 2)
+    res["quads_loaded"] = ds.quads
+    res["areas"] = ds.areas
+    res["conditions"] = len(ds.condition_label)
+    res["criteria_total"] = sum(t.criteria for t in ds.trials)
+    print(f"[{n}] generated+loaded {ds.quads} quads in {res['generate_and_load_s']} s", flush=True)
+
+    # -- reference ---------------------------------------------------------------------------
+    t0 = time.perf_counter()
+    ref = ref_conflicts(ds)
+    res["reference_all_pairs_s"] = round(time.perf_counter() - t0, 3)
+    res["reference_conflicts"] = dict(Counter(k[0] for k in ref))
+    print(f"[{n}] reference: {len(ref)} conflicts in {res['reference_all_pairs_s']} s", flush=True)
+
+    # -- kg materialize --------------------------------------------------------------------------
+    t0 = time.perf_counter()
+    summary = materialize(store, force=True)
+    total = time.perf_counter() - t0
+    res["materialize"] = {"total_s": round(total, 2), "read_facts_s": round(summary.seconds_read, 2),
+                          "compute_s": round(summary.seconds_compute, 2), "write_s": round(summary.seconds_write, 2),
+                          "conflicts": summary.conflicts, "by_kind": summary.by_kind,
+                          "comparabilities": summary.comparabilities, "triples_added": summary.added}
+    print(f"[{n}] materialize {res['materialize']}", flush=True)
+    # kg's conflict join alone, on the facts it read (what the reference's time compares with)
+    facts = read_facts(store)
+    t0 = time.perf_counter()
+    find_conflicts(facts, ("washout", "required-excluded"))
+    res["kg_find_conflicts_washout_required_s"] = round(time.perf_counter() - t0, 3)
+    del facts
+    gc.collect()
+
+    # -- named queries ---------------------------------------------------------------------------
+    t0 = time.perf_counter()
+    run = run_named(store, "conflicting-exclusions", {}, timeout=600)
+    rows = len(run.result)
+    res["named_conflicting_exclusions_all_pairs"] = {"seconds": round(time.perf_counter() - t0, 2), "rows": rows}
+    del run
+    print(f"[{n}] conflicting-exclusions (all pairs): {res['named_conflicting_exclusions_all_pairs']}", flush=True)
+    from kg.query.named import get_query
+
+    conflicts_text = get_query("conflicting-exclusions").text
+    t0 = time.perf_counter()
+    rows = len(store.query(conflicts_text))
+    res["conflicting_exclusions_in_process"] = {"seconds": round(time.perf_counter() - t0, 2), "rows": rows,
+                                                "note": "same query, store.query (no child, rdflib rows)"}
+    t0 = time.perf_counter()
+    rows = sum(1 for _ in store.rows(conflicts_text))
+    res["conflicting_exclusions_raw_rows"] = {"seconds": round(time.perf_counter() - t0, 2), "rows": rows,
+                                              "note": "same query, store.rows (pyoxigraph strings, no rdflib)"}
+    print(f"[{n}] conflicting-exclusions in-process {res['conflicting_exclusions_in_process']} "
+          f"raw {res['conflicting_exclusions_raw_rows']}", flush=True)
+    rng = random.Random(seed + n)
+    sample = rng.sample(ds.trials, min(samples, len(ds.trials)))
+    named_ms, inproc_ms, kg_top = [], [], {}
+
+    comparable_text = get_query("comparable-trials").text
+    for t in sample:
+        t0 = time.perf_counter()
+        run = run_named(store, "comparable-trials", {"trial": t.nct})
+        named_ms.append(_ms(time.perf_counter() - t0))
+        kg_top[t.iri] = [(str(r[0]), float(r[2])) for r in run.result]
+        from rdflib import URIRef
+
+        t0 = time.perf_counter()
+        list(store.query(comparable_text, {"trial": URIRef(t.iri)}))
+        inproc_ms.append(_ms(time.perf_counter() - t0))
+
+    def stats(xs: list[float]) -> dict:
+        xs = sorted(xs)
+        return {"median_ms": round(statistics.median(xs), 2), "p95_ms": round(xs[max(0, math.ceil(0.95 * len(xs)) - 1)], 2),
+                "max_ms": xs[-1]}
+
+    res["comparable_trials_named"] = stats(named_ms) | {"trials": len(sample), "note": "run_named, as `kg query` runs it (guard + time limit in a forked child)"}
+    res["comparable_trials_in_process"] = stats(inproc_ms) | {"note": "same query text and binding, store.query without the child"}
+    print(f"[{n}] comparable-trials named {res['comparable_trials_named']} in-process {res['comparable_trials_in_process']}", flush=True)
+
+    # -- equivalence ---------------------------------------------------------------------------
+    if check:
+        keys, covered = kg_conflict_keys(store)
+        missing, extra = ref - covered, covered - ref
+        res["equivalence_conflicts"] = {
+            "reference": len(ref), "kg_same_kinds": len(covered), "kg_all_kinds": len(keys),
+            "missing_in_kg": len(missing), "extra_in_kg": len(extra), "equal": not missing and not extra,
+            "examples_missing": sorted(missing)[:3], "examples_extra": sorted(extra)[:3],
+        }
+        print(f"[{n}] conflicts equal: {res['equivalence_conflicts']['equal']} "
+              f"(missing {len(missing)}, extra {len(extra)})", flush=True)
+        refc = RefComparable(ds)
+        nct_of = {t.nct: t.iri for t in ds.trials}
+        exact = same_scores = top1 = 0
+        overlap, first_diff, details = [], [], []
+        for t in sample:
+            want = refc.top(t.iri, 10)
+            got = [(nct_of.get(o, o), s) for o, s in kg_top[t.iri][:10]]
+            exact += [o for o, _ in want] == [o for o, _ in got] and all(
+                abs(a[1] - b[1]) < 1e-3 for a, b in zip(want, got))
+            # Equal score sequences: the same ranking up to the order of ties.
+            same_scores += len(want) == len(got) and all(abs(a[1] - b[1]) < 1e-3 for a, b in zip(want, got))
+            overlap.append(len({o for o, _ in want} & {o for o, _ in got}) / max(1, len(want)))
+            top1 += (not want) or want[0][0] in [o for o, _ in got[:3]]
+            diff = next((i for i, (a, b) in enumerate(zip(want, got)) if abs(a[1] - b[1]) >= 1e-3), None)
+            if diff is None and len(want) != len(got):
+                diff = min(len(want), len(got))
+            if diff is not None:
+                first_diff.append(diff + 1)
+                if len(details) < 3:
+                    details.append({"trial": t.nct, "first_differing_rank": diff + 1,
+                                    "reference": [(o.rsplit("/", 1)[-1], s) for o, s in want[diff:diff + 3]],
+                                    "kg": [(o.rsplit("/", 1)[-1], s) for o, s in got[diff:diff + 3]]})
+        res["equivalence_comparable"] = {
+            "sampled": len(sample), "top10_identical": exact, "top10_same_scores_up_to_tie_order": same_scores,
+            "mean_top10_overlap": round(statistics.mean(overlap), 3), "reference_top1_in_kg_top3": top1,
+            "first_differing_ranks": first_diff, "differences": details,
+            "note": "reference = brute-force exact score against every trial; kg scores only the candidates its "
+                    "sparse product finds (features shared by <= max(50, 5% of N) trials)",
+        }
+        print(f"[{n}] comparable: top-10 identical {exact}/{len(sample)}, same scores {same_scores}, "
+              f"top-1 in top-3 {top1}/{len(sample)}, first differing ranks {first_diff}", flush=True)
+
+    # -- ratios ---------------------------------------------------------------------------------
+    ref_s = max(res["reference_all_pairs_s"], 1e-6)
+    res["ratio_named_query_over_reference"] = round(res["named_conflicting_exclusions_all_pairs"]["seconds"] / ref_s, 2)
+    res["ratio_materialize_plus_query_over_reference"] = round(
+        (total + res["named_conflicting_exclusions_all_pairs"]["seconds"]) / ref_s, 2)
+    res["ratio_kg_join_over_reference"] = round(res["kg_find_conflicts_washout_required_s"] / ref_s, 2)
+
+    if naive_limit > 0:
+        res["naive_oxigraph_washout"] = naive_oxigraph(store, naive_limit)
+        print(f"[{n}] naive Oxigraph SPARQL: {res['naive_oxigraph_washout']}", flush=True)
+        res["naive_rdflib_washout"] = naive_rdflib(store._store, naive_limit)
+        print(f"[{n}] naive rdflib SPARQL: {res['naive_rdflib_washout']}", flush=True)
+    res["rss_now_mb"] = _current_rss_mb()
+    res["peak_rss_mb_so_far"] = _rss_mb()
+    store.close()
+    del store, ds
+    if tmp is not None:
+        tmp.cleanup()
+    gc.collect()
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--sizes", default="1000,10000,100000", help="comma-separated trial counts")
+    ap.add_argument("--quick", action="store_true", help="1k trials only")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--samples", type=int, default=20, help="trials sampled for comparable-trials")
+    ap.add_argument("--naive-limit", type=float, default=120.0, help="time limit of the naive SPARQL joins (s)")
+    ap.add_argument("--min-criteria-from", type=int, default=100_000,
+                    help="from this size on, 10 criteria per trial (memory); 10-30 below")
+    ap.add_argument("--no-inferred", action="store_true", help="skip the reasoner's inferred drug types")
+    ap.add_argument("--density", default="1", help="conflict density (trialgen), one value or SIZE=VALUE,...")
+    ap.add_argument("--append", action="store_true", help="keep the other sizes already in --out")
+    ap.add_argument("--disk-from", type=int, default=100_000,
+                    help="from this size on, an on-disk store in a temporary directory (memory)")
+    ap.add_argument("--out", default=str(RESULTS))
+    args = ap.parse_args(argv)
+    sizes = [1000] if args.quick else [int(x) for x in args.sizes.split(",") if x.strip()]
+
+    t0 = time.perf_counter()
+    cat = trialgen.load_catalogue(inferred=not args.no_inferred)
+    out: dict = {
+        "benchmark": "queries", "issue": 5, "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "catalogue": {"drugs": len(cat.drugs), "classes_with_members": len(cat.class_members),
+                      "inferred_types": not args.no_inferred, "load_s": round(time.perf_counter() - t0, 1)},
+        "seed": args.seed, "sizes": [],
+    }
+    if args.append and Path(args.out).exists():
+        old = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        out["sizes"] = [s for s in old.get("sizes", []) if s["trials"] not in sizes]
+    dens = {int(k): float(v) for k, v in (x.split("=") for x in args.density.split(",") if "=" in x)}
+    default_density = float(args.density) if "=" not in args.density else 1.0
+    smallest = min(sizes)
+    for n in sizes:
+        criteria = (10, 10) if n >= args.min_criteria_from else (10, 30)
+        out["sizes"].append(run_size(n, cat, criteria=criteria, check=n == smallest,
+                                     naive_limit=args.naive_limit if n == smallest else 0.0,
+                                     samples=args.samples, seed=args.seed, density=dens.get(n, default_density),
+                                     disk=n >= args.disk_from))
+        out["sizes"].sort(key=lambda s: s["trials"])
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
+    print(json.dumps(out, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,330 @@
+"""Conflicting eligibility: pairs of trials (or one trial) whose rules collide, found by a hash join.
+
+Four kinds (issue #5), each explained in one line:
+
+* ``washout`` — trial A gives a drug (an arm's intervention or a background therapy, or
+  requires it as background therapy) that falls, directly or through one of its drug
+  classes, under an exclusion of trial B; exceptions written in B's criterion ("other
+  than GCs") are respected. A participant of A cannot enter B until the window has passed
+  (or ever, when B gives no window).
+* ``required-excluded`` — trial A requires a condition (it studies it, or an inclusion names
+  it) that trial B excludes without qualification, or A's condition is a subtype of it;
+  or A's inclusion demands a laboratory range that B's exclusion rules out.
+* ``numeric-range`` — the ranges A and B admit for one quantity (age, a laboratory value in
+  normalized units, a score) do not overlap; only between trials that share a condition
+  (or a subtype or parent of it), since pairs of unrelated trials (a paediatric asthma trial
+  and an adult gout trial) would drown the answer.
+* ``self-contradiction`` — an inclusion and an exclusion of one trial that no patient meets
+  together.
+
+Alternatives of an "any of" group never make a conflict on their own: the patient may
+meet another alternative.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kg.compare.facts import Facts, RangeRule, TrialFacts
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One conflict: who, which rules on each side, the shared concept and why."""
+
+    kind: str
+    trial_a: str
+    trial_b: str
+    criterion_b: str | None
+    criterion_a: str | None = None
+    intervention_a: str | None = None
+    concepts: tuple[str, ...] = ()
+    concept_label: str | None = None
+    window_days: int | None = None
+    ever: bool = False
+    explanation: str = ""
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """Identity of the conflict across builds (its IRI is a hash of this)."""
+        return "|".join((self.kind, self.trial_a, self.trial_b, self.criterion_a or self.intervention_a or "",
+                         self.criterion_b or ""))
+
+
+_UNITS = {"Y": "year", "M": "month", "W": "week", "D": "day"}
+
+
+def window_text(days: int | None, ever: bool, duration: str | None = None) -> str:
+    """A washout window for people: the duration as written, then days.
+
+    >>> window_text(183, False, "P6M"), window_text(84, False, None), window_text(None, False)
+    ('6 months (183 days)', '84 days', 'ever (no window given)')
+    """
+    if ever or days is None:
+        return "ever (no window given)"
+    m = re.fullmatch(r"P(\d+)([YMWD])", duration or "")
+    if m:
+        n, unit = int(m.group(1)), _UNITS[m.group(2)]
+        written = f"{n} {unit}{'s' if n != 1 else ''}"
+        return written if unit == "day" else f"{written} ({days} days)"
+    return f"{days} days"
+
+
+def _covers(f: Facts, rule: object, drug: str) -> str | None:
+    """The concept (the drug, or one of its classes) through which ``rule`` catches ``drug``."""
+    classes = f.drug_classes.get(drug, set())
+    if drug in rule.except_drugs or classes & rule.except_classes:  # type: ignore[attr-defined]
+        return None
+    if drug in rule.drugs:  # type: ignore[attr-defined]
+        return drug
+    hit = classes & rule.classes  # type: ignore[attr-defined]
+    if hit:
+        return min(hit)  # deterministic choice among the classes named
+    return None
+
+
+def washout_conflicts(f: Facts) -> Iterator[Conflict]:
+    """Kind (a): A gives or requires a drug that B's exclusion catches."""
+    # Index B's exclusions by what they name: a drug or a class.
+    by_drug: dict[str, list[tuple[TrialFacts, object]]] = defaultdict(list)
+    by_class: dict[str, list[tuple[TrialFacts, object]]] = defaultdict(list)
+    for tb in f.trials.values():
+        for rule in tb.therapy:
+            if rule.polarity != "exclusion" or rule.background:
+                continue
+            for d in rule.drugs:
+                by_drug[d].append((tb, rule))
+            for c in rule.classes:
+                by_class[c].append((tb, rule))
+    for ta in f.trials.values():
+        given: dict[str, tuple[str | None, str | None]] = {}
+        for drug, ivs in ta.gives.items():
+            given[drug] = (min(ivs), None)
+        for rule in ta.therapy:
+            if rule.background and rule.polarity == "inclusion" and not rule.alternative:
+                for d in rule.drugs:
+                    given.setdefault(d, (None, rule.criterion))
+        for drug, (iv, crit_a) in given.items():
+            seen: set[tuple[str, str]] = set()
+            candidates = list(by_drug.get(drug, ()))
+            for c in f.drug_classes.get(drug, ()):
+                candidates += by_class.get(c, ())
+            for tb, rule in candidates:
+                if tb.iri == ta.iri or (tb.iri, rule.criterion) in seen:  # type: ignore[attr-defined]
+                    continue
+                concept = _covers(f, rule, drug)
+                if concept is None:
+                    continue
+                seen.add((tb.iri, rule.criterion))  # type: ignore[attr-defined]
+                via = "" if concept == drug else f" (class: {f.label(concept)})"
+                how = "gives" if iv else "requires background"
+                yield Conflict(
+                    "washout", ta.iri, tb.iri, rule.criterion, crit_a, iv, (concept,), f.label(concept),
+                    rule.window_days, rule.ever or rule.window_days is None,  # type: ignore[attr-defined]
+                    f"{ta.name} {how} {f.label(drug)}{via}, which {tb.name} excludes: washout "
+                    f"{window_text(rule.window_days, rule.ever, rule.window)}",  # type: ignore[attr-defined]
+                )
+
+
+def _required_conditions(t: TrialFacts) -> dict[str, str | None]:
+    """Condition keys every participant of ``t`` has -> the inclusion criterion naming it (None: studied)."""
+    out: dict[str, str | None] = {c: None for c in t.conditions}
+    for r in t.condition_rules:
+        if r.polarity == "inclusion" and not r.alternative:
+            out.setdefault(r.key, r.criterion)
+    return out
+
+
+def condition_conflicts(f: Facts) -> Iterator[Conflict]:
+    """Kind (b) for conditions: A's participants all have what B excludes outright."""
+    excluded: dict[str, list[tuple[TrialFacts, str]]] = defaultdict(list)
+    for tb in f.trials.values():
+        for r in tb.condition_rules:
+            if r.polarity == "exclusion" and not r.qualified and not r.alternative:
+                excluded[r.key].append((tb, r.criterion))
+    for ta in f.trials.values():
+        required = _required_conditions(ta)
+        seen: set[tuple[str, str]] = set()
+        for key, crit_a in required.items():
+            for tb, crit_b in excluded.get(key, ()):
+                if tb.iri == ta.iri or (tb.iri, crit_b) in seen:
+                    continue
+                seen.add((tb.iri, crit_b))
+                why = "studies" if crit_a is None else "requires"
+                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, crit_a, None, (key,), f.label(key), explanation=(
+                    f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both"))
+        for anc in ta.condition_ancestors:
+            for tb, crit_b in excluded.get(anc, ()):
+                if tb.iri == ta.iri or (tb.iri, crit_b) in seen:
+                    continue
+                seen.add((tb.iri, crit_b))
+                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, None, None, (anc,), f.label(anc), explanation=(
+                    f"{ta.name} studies a form of {f.label(anc)}, which {tb.name} excludes: no patient can be in both"))
+
+
+@dataclass
+class _Interval:
+    low: float = -math.inf
+    high: float = math.inf
+    low_incl: bool = True
+    high_incl: bool = True
+    low_rule: RangeRule | None = None
+    high_rule: RangeRule | None = None
+
+    def narrow(self, r: RangeRule) -> None:
+        if r.low > self.low or (r.low == self.low and not r.low_incl):
+            self.low, self.low_incl, self.low_rule = r.low, r.low_incl, r
+        if r.high < self.high or (r.high == self.high and not r.high_incl):
+            self.high, self.high_incl, self.high_rule = r.high, r.high_incl, r
+
+    @property
+    def empty(self) -> bool:
+        return self.low > self.high or (self.low == self.high and not (self.low_incl and self.high_incl))
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _show(iv: _Interval, unit: str) -> str:
+    u = "" if unit in ("1", "") else (" years" if unit == "a" else f" {unit}")
+    if math.isinf(iv.low) and math.isinf(iv.high):
+        return "any value"
+    if math.isinf(iv.low):
+        return f"{'≤' if iv.high_incl else '<'} {_fmt(iv.high)}{u}"
+    if math.isinf(iv.high):
+        return f"{'≥' if iv.low_incl else '>'} {_fmt(iv.low)}{u}"
+    return f"{_fmt(iv.low)}–{_fmt(iv.high)}{u}"
+
+
+def admitted_ranges(t: TrialFacts) -> dict[tuple[str, str], _Interval]:
+    """(dimension, unit) -> the interval every rule of ``t`` admits together."""
+    out: dict[tuple[str, str], _Interval] = {}
+    for r in t.ranges:
+        if r.alternative:
+            continue
+        out.setdefault((r.dimension, r.unit), _Interval()).narrow(r)
+    return out
+
+
+def _disjoint(a: _Interval, b: _Interval) -> tuple[RangeRule | None, RangeRule | None] | None:
+    """The binding rules (A's, B's) when the intervals do not overlap."""
+    if a.high < b.low or (a.high == b.low and not (a.high_incl and b.low_incl)):
+        return a.high_rule, b.low_rule
+    if b.high < a.low or (b.high == a.low and not (b.high_incl and a.low_incl)):
+        return a.low_rule, b.high_rule
+    return None
+
+
+def range_conflicts(f: Facts) -> Iterator[Conflict]:
+    """Kinds (b) for laboratory ranges and (c): admitted intervals that do not overlap,
+    between trials that share a condition (or a subtype or parent of one)."""
+    ranges = {iri: admitted_ranges(t) for iri, t in f.trials.items()}
+    groups: dict[str, list[str]] = defaultdict(list)
+    direct: dict[str, set[str]] = defaultdict(set)
+    for iri, t in f.trials.items():
+        if ranges[iri]:
+            for c in t.conditions:
+                groups[c].append(iri)
+                direct[c].add(iri)
+            for c in t.condition_ancestors:
+                groups[c].append(iri)
+    done: set[tuple[tuple[str, str], tuple[str, str]]] = set()
+    for cond, members in groups.items():
+        # Two trials under a shared ancestor are siblings, not related enough: one of the
+        # pair must study the group's condition itself.
+        if len(members) < 2 or not direct[cond]:
+            continue
+        own = direct[cond]
+        by_dim: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for iri in members:
+            for dim, iv in ranges[iri].items():
+                if not iv.empty:
+                    by_dim[dim].append(iri)
+        for dim, trials in by_dim.items():
+            if len(trials) < 2:
+                continue
+            # Sort by upper end: every trial whose upper end lies below another's lower end
+            # is disjoint from it; a scan over the sorted list finds just those pairs.
+            trials.sort(key=lambda i: ranges[i][dim].high)
+            for ib in trials:
+                ivb = ranges[ib][dim]
+                if math.isinf(ivb.low):
+                    continue
+                for ia in trials:
+                    if ranges[ia][dim].high > ivb.low:
+                        break
+                    if ia == ib or (ia not in own and ib not in own):
+                        continue
+                    pair = (ia, ib) if ia < ib else (ib, ia)
+                    if (pair, dim) in done:
+                        continue
+                    hit = _disjoint(ranges[ia][dim], ivb)
+                    if hit is None:
+                        continue
+                    done.add((pair, dim))
+                    yield _range_conflict(f, ia, ib, dim, ranges[ia][dim], ivb, hit)
+
+
+def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Interval, ivb: _Interval,
+                    hit: tuple[RangeRule | None, RangeRule | None]) -> Conflict:
+    ra, rb = hit
+    # Orient the pair so that A's side is an inclusion and B's an exclusion when one is.
+    if ra is not None and rb is not None and ra.polarity == "exclusion" and rb.polarity == "inclusion":
+        ia, ib, iva, ivb, ra, rb = ib, ia, ivb, iva, rb, ra
+    kind = "required-excluded" if (ra and rb and ra.polarity == "inclusion" and rb.polarity == "exclusion"
+                                   and dim[0].startswith("lab:")) else "numeric-range"
+    ta, tb = f.trials[ia], f.trials[ib]
+    name = dim[0].split(":", 1)[-1]
+    return Conflict(kind, ia, ib, rb.criterion if rb else None, ra.criterion if ra else None, None, (), name,
+                    explanation=f"{name}: {ta.name} admits {_show(iva, dim[1])}, {tb.name} admits "
+                                f"{_show(ivb, dim[1])}: no value meets both")
+
+
+def self_contradictions(f: Facts) -> Iterator[Conflict]:
+    """Kind (d): inside one trial, an inclusion and an exclusion no patient meets together."""
+    for t in f.trials.values():
+        for (dim, unit), iv in admitted_ranges(t).items():
+            if iv.empty and iv.low_rule and iv.high_rule and iv.low_rule.criterion != iv.high_rule.criterion:
+                inc, exc = iv.low_rule, iv.high_rule
+                if inc.polarity == "exclusion":
+                    inc, exc = exc, inc
+                yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, None, (),
+                               dim.split(":", 1)[-1], explanation=f"{dim}: {t.name}'s criteria admit no value "
+                                           f"(from {_fmt(iv.low)} up, and up to {_fmt(iv.high)})")
+        needs = [r for r in t.therapy if r.background and r.polarity == "inclusion" and not r.alternative]
+        for need in needs:
+            for rule in t.therapy:
+                if rule.polarity != "exclusion" or rule.background or rule.criterion == need.criterion:
+                    continue
+                for d in need.drugs:
+                    concept = _covers(f, rule, d)
+                    if concept is not None:
+                        yield Conflict("self-contradiction", t.iri, t.iri, rule.criterion, need.criterion, None,
+                                       (concept,), f.label(concept), explanation=f"{t.name} requires background {f.label(d)} "
+                                                               f"and excludes {f.label(concept)}")
+                        break
+
+
+def find_conflicts(f: Facts, kinds: tuple[str, ...] | None = None) -> list[Conflict]:
+    """Every conflict of ``f`` (of the given kinds; all four by default), sorted by key."""
+    wanted = set(kinds) if kinds else {"washout", "required-excluded", "numeric-range", "self-contradiction"}
+    out: dict[str, Conflict] = {}
+    parts = []
+    if "washout" in wanted:
+        parts.append(washout_conflicts(f))
+    if wanted & {"required-excluded", "numeric-range"}:
+        parts.append(condition_conflicts(f))
+        parts.append(range_conflicts(f))
+    if "self-contradiction" in wanted:
+        parts.append(self_contradictions(f))
+    for part in parts:
+        for c in part:
+            if c.kind in wanted:
+                out.setdefault(c.key, c)
+    return [out[k] for k in sorted(out)]

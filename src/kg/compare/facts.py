@@ -1,0 +1,386 @@
+"""Trial facts: what kg.compare needs from the graph, read once into plain Python structures.
+
+A handful of internal SELECTs (``queries/facts/*.rq``) scan the store; everything after
+that is dictionaries and sets, so the conflict join and the comparability ranking run in
+memory at the speed of a hand-written join (the store's SPARQL engine is the wrong tool
+for an all-pairs join). The same :class:`Facts` can be built directly in Python
+(benchmarks/queries.py builds it from a generator) and compared with what the store gives.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from kg import vocab as V
+
+_KG = str(V.KG)
+
+
+def _query(name: str) -> str:
+    return resources.files("kg").joinpath("queries", "facts", f"{name}.rq").read_text("utf-8")
+
+
+@dataclass
+class TherapyRule:
+    """A therapy constraint: the drugs and classes it names, minus exceptions, and its window."""
+
+    criterion: str
+    constraint: str
+    polarity: str  # effective polarity: "inclusion" or "exclusion"
+    text: str = ""
+    background: bool = False  # a therapy the participant must be on (kg:BackgroundTherapyConstraint)
+    drugs: set[str] = field(default_factory=set)
+    classes: set[str] = field(default_factory=set)
+    except_drugs: set[str] = field(default_factory=set)
+    except_classes: set[str] = field(default_factory=set)
+    window_days: int | None = None
+    window: str | None = None  # the window as written, as an xsd:duration ("P6M", "P12W")
+    ever: bool = False
+    alternative: bool = False  # one member of an "any of" group: not required on its own
+
+
+@dataclass
+class ConditionRule:
+    """A condition constraint, keyed like trial conditions (``V.condition_iri`` of its name)."""
+
+    criterion: str
+    constraint: str
+    polarity: str
+    key: str
+    name: str
+    qualified: bool = False  # narrowed (active, refractory, organ, window, other constraints ...)
+    alternative: bool = False
+
+
+@dataclass
+class RangeRule:
+    """A numeric constraint as the interval of values it *admits* (exclusions inverted)."""
+
+    criterion: str
+    constraint: str
+    polarity: str
+    dimension: str  # "age", "lab:igg4", "lab:alt per ULN", "score:sledai-2k"
+    unit: str
+    low: float = -math.inf
+    high: float = math.inf
+    low_incl: bool = True
+    high_incl: bool = True
+    alternative: bool = False
+
+
+@dataclass
+class TrialFacts:
+    """One trial as kg.compare sees it."""
+
+    iri: str
+    nct: str | None = None
+    label: str | None = None
+    phases: set[str] = field(default_factory=set)
+    allocation: str | None = None
+    placebo: bool = False
+    conditions: set[str] = field(default_factory=set)  # condition IRIs (and their MeSH IRIs)
+    condition_ancestors: set[str] = field(default_factory=set)  # broader conditions, registry ancestors
+    gives: dict[str, set[str]] = field(default_factory=dict)  # drug IRI -> intervention IRIs giving it
+    therapy: list[TherapyRule] = field(default_factory=list)
+    condition_rules: list[ConditionRule] = field(default_factory=list)
+    ranges: list[RangeRule] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.nct or self.iri.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Facts:
+    """All trials plus the drug knowledge and labels the comparisons explain themselves with."""
+
+    trials: dict[str, TrialFacts] = field(default_factory=dict)
+    drug_classes: dict[str, set[str]] = field(default_factory=dict)  # drug -> classes (closure)
+    drug_mechanisms: dict[str, set[str]] = field(default_factory=dict)
+    mechanism_targets: dict[str, set[str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    criterion_text: dict[str, str] = field(default_factory=dict)
+
+    def label(self, iri: str) -> str:
+        """Human label of an IRI (its local name when the graph gives none)."""
+        found = self.labels.get(iri)
+        if found:
+            return found
+        tail = iri.rsplit("#", 1)[-1] if "#" in iri else iri.rsplit("/", 1)[-1]
+        return tail
+
+    def mechanisms_of(self, drugs: set[str]) -> set[str]:
+        return {m for d in drugs for m in self.drug_mechanisms.get(d, ())}
+
+    def targets_of(self, drugs: set[str]) -> set[str]:
+        return {t for m in self.mechanisms_of(drugs) for t in self.mechanism_targets.get(m, ())}
+
+    def classes_of(self, drugs: set[str]) -> set[str]:
+        return {c for d in drugs for c in self.drug_classes.get(d, ())}
+
+
+#: Condition qualifiers that do not narrow who is excluded ("history of X" excludes everyone with X).
+_BROAD_QUALIFIERS = frozenset({"history", "current", "chronic"})
+#: Parent criteria whose children list exceptions, not further exclusions.
+_EXCEPTION_HEAD = ("except", "exception", "other than", "unless", "excluding")
+
+
+@lru_cache(maxsize=65536)
+def condition_key(label: str) -> str:
+    """The condition IRI a free-text condition name joins on.
+
+    The criteria parser's disease lexicon normalizes names ("SLE", "Lupus" and "Systemic
+    Lupus Erythematosus" all become one key); a name it does not know keys on itself.
+
+    >>> condition_key("SLE") == condition_key("Systemic Lupus Erythematosus")
+    True
+    >>> condition_key("Ménière disease").rsplit("/", 1)[1]
+    'meniere-disease'
+    """
+    from kg.criteria.constraints import ConditionConstraint
+    from kg.criteria.parse import parse_criterion
+
+    text = label.strip()
+    found = [c for c in parse_criterion(text, "inclusion") if isinstance(c, ConditionConstraint)]
+    # Only when the lexicon's match covers (nearly) the whole name: "lupus nephritis" must not
+    # become "systemic lupus erythematosus" through its first word.
+    for c in found:
+        if c.span[1] - c.span[0] >= len(text) - 3 and c.name and not c.negated:
+            return str(V.condition_iri(c.name))
+    return str(V.condition_iri(text))
+
+
+def _num(x: str | None) -> float | None:
+    try:
+        return float(x) if x is not None else None
+    except ValueError:
+        return None
+
+
+def _true(x: str | None) -> bool:
+    return x in ("true", "1")
+
+
+def read_facts(store: object) -> Facts:
+    """Read :class:`Facts` from a kg store (Oxigraph or memory) through ``queries/facts``."""
+    rows = store.rows  # type: ignore[attr-defined]
+    f = Facts()
+    trials = f.trials
+
+    for t, nct, label, phase, alloc, placebo, phase_label, alloc_label in rows(_query("trials")):
+        tf = trials.get(t)
+        if tf is None:
+            tf = trials[t] = TrialFacts(iri=t, nct=nct, label=label)
+        if phase:
+            tf.phases.add(phase)
+            if phase_label:
+                f.labels.setdefault(phase, phase_label)
+        if alloc:
+            tf.allocation = alloc
+            if alloc_label:
+                f.labels.setdefault(alloc, alloc_label)
+        if _true(placebo):
+            tf.placebo = True
+
+    broader: dict[str, set[str]] = defaultdict(set)
+    for cond, parent, plabel, mesh in rows(_query("condition-broader")):
+        broader[cond].add(parent)
+        if mesh:
+            broader[mesh].add(parent)
+        if plabel:
+            f.labels.setdefault(parent, plabel)
+    for t, cond, label, mesh, ancestor in rows(_query("trial-conditions")):
+        tf = trials.get(t)
+        if tf is None:
+            continue
+        if ancestor:
+            tf.condition_ancestors.add(ancestor)
+            continue
+        tf.conditions.add(cond)
+        if label:
+            f.labels.setdefault(cond, label)
+            key = condition_key(label)
+            tf.conditions.add(key)
+            f.labels.setdefault(key, label)
+        if mesh:
+            tf.conditions.add(mesh)
+    closure = _closure(broader)
+    for tf in trials.values():
+        for c in list(tf.conditions):
+            tf.condition_ancestors |= closure.get(c, set())
+        tf.condition_ancestors -= tf.conditions
+
+    for t, iv, drug, _bg in rows(_query("trial-drugs")):
+        tf = trials.get(t)
+        if tf is not None:
+            tf.gives.setdefault(drug, set()).add(iv)
+
+    for drug, label, cls, clabel in rows(_query("drugs")):
+        f.drug_classes.setdefault(drug, set())
+        if label:
+            f.labels.setdefault(drug, label)
+        if cls:
+            f.drug_classes[drug].add(cls)
+            if clabel:
+                f.labels.setdefault(cls, clabel)
+    for drug, mech, mlabel, target, tlabel in rows(_query("drug-mechanisms")):
+        f.drug_mechanisms.setdefault(drug, set()).add(mech)
+        if mlabel:
+            f.labels.setdefault(mech, mlabel)
+        if target:
+            f.mechanism_targets.setdefault(mech, set()).add(target)
+            if tlabel:
+                f.labels.setdefault(target, tlabel)
+
+    crit_trial: dict[str, str] = {}
+    skip: set[str] = set()  # criteria that list exceptions to their parent
+    for t, crit, _pol, text, parent_text in rows(_query("criteria")):
+        crit_trial[crit] = t
+        f.criterion_text[crit] = text
+        if parent_text and any(h in parent_text.lower() for h in _EXCEPTION_HEAD):
+            skip.add(crit)
+
+    kinds: dict[str, tuple[str, str, str, bool, bool]] = {}
+    crit_types: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for crit, k, typ, pol, neg, alt in rows(_query("constraints")):
+        if not typ.startswith(_KG) or typ == _KG + "Constraint":
+            continue
+        kinds[k] = (crit, typ[len(_KG):], pol, _true(neg), _true(alt))
+        crit_types[crit].append((typ[len(_KG):], _true(neg)))
+
+    therapy: dict[str, TherapyRule] = {}
+    for k, text, days, ever, duration, link, target in rows(_query("therapy-rules")):
+        info = kinds.get(k)
+        if info is None or info[0] in skip:
+            continue
+        rule = therapy.get(k)
+        if rule is None:
+            crit, typ, pol, _neg, alt = info
+            d = _num(days)
+            rule = therapy[k] = TherapyRule(crit, k, pol, text=text, background=typ == "BackgroundTherapyConstraint",
+                                            window_days=int(d) if d is not None else None, window=duration,
+                                            ever=_true(ever), alternative=alt)
+        if link and target:
+            attr = {"refersToDrug": "drugs", "refersToDrugClass": "classes", "exceptDrug": "except_drugs",
+                    "exceptDrugClass": "except_classes"}[link[len(_KG):]]
+            getattr(rule, attr).add(target)
+    for rule in therapy.values():
+        if rule.drugs or rule.classes:
+            tf = trials.get(crit_trial.get(rule.criterion, ""))
+            if tf is not None:
+                tf.therapy.append(rule)
+
+    cond_rules: dict[str, ConditionRule] = {}
+    for k, name, qualifier, organ, active_by, days in rows(_query("condition-rules")):
+        info = kinds.get(k)
+        if info is None or info[0] in skip:
+            continue
+        crit, _typ, pol, neg, alt = info
+        rule = cond_rules.get(k)
+        if rule is None:
+            others = [(ty, n) for ty, n in crit_types[crit] if ty not in ("ConditionConstraint", "ConstraintGroup")]
+            negs = [n for ty, n in crit_types[crit] if ty == "ConditionConstraint" and n]
+            # A criterion that adds anything besides conditions ("IgG4-RD without involvement
+            # of a major organ") narrows whom it excludes: no hard conflict from it.
+            qualified = bool(others) or (len(negs) > 0 and not neg)
+            key = str(V.condition_iri(name))
+            rule = cond_rules[k] = ConditionRule(crit, k, pol, key, name, qualified, alt)
+            f.labels.setdefault(key, name)
+        if (qualifier and qualifier not in _BROAD_QUALIFIERS) or organ or active_by or days:
+            rule.qualified = True
+    for rule in cond_rules.values():
+        tf = trials.get(crit_trial.get(rule.criterion, ""))
+        if tf is not None:
+            tf.condition_rules.append(rule)
+    for tf in trials.values():
+        # A trial never turns away everyone it studies: when it excludes a condition it also
+        # requires, the exclusion is narrower than the parser read ("another condition that
+        # mimics IgG4-RD"), so it must not make a hard conflict.
+        required = tf.conditions | {r.key for r in tf.condition_rules if r.polarity == "inclusion"}
+        for r in tf.condition_rules:
+            if r.polarity == "exclusion" and r.key in required:
+                r.qualified = True
+
+    for k, dim, unit, comp, value, low, high, low_incl, high_incl, relative in rows(_query("range-rules")):
+        info = kinds.get(k)
+        if info is None or info[0] in skip or (relative or "").lower() == "baseline":
+            continue
+        crit, _typ, pol, _neg, alt = info
+        rule = _range_rule(crit, k, pol, dim, unit or "1", comp, _num(value), _num(low), _num(high),
+                           low_incl, high_incl, alt)
+        tf = trials.get(crit_trial.get(crit, ""))
+        if rule is not None and tf is not None:
+            tf.ranges.append(rule)
+    return f
+
+
+def _closure(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Transitive closure of a child -> parents map (cycles tolerated)."""
+    out: dict[str, set[str]] = {}
+
+    def up(node: str, seen: set[str]) -> set[str]:
+        if node in out:
+            return out[node]
+        acc: set[str] = set()
+        for p in edges.get(node, ()):
+            if p in seen:
+                continue
+            acc.add(p)
+            acc |= up(p, seen | {p})
+        out[node] = acc
+        return acc
+
+    for n in list(edges):
+        up(n, {n})
+    return out
+
+
+def _range_rule(crit: str, k: str, pol: str, dim: str, unit: str, comp: str | None, value: float | None,
+                low: float | None, high: float | None, low_incl: str | None, high_incl: str | None,
+                alt: bool) -> RangeRule | None:
+    """The interval a numeric constraint admits; None when it admits a union of intervals."""
+    r = RangeRule(crit, k, pol, dim, unit, alternative=alt)
+    if dim == "age":
+        if low is None and high is None:
+            return None
+        # An age constraint states the admitted range; an exclusion of it admits the rest.
+        lo, hi = (low if low is not None else -math.inf), (high if high is not None else math.inf)
+        li, hi_ = low_incl != "false", high_incl != "false"
+        if pol == "inclusion":
+            r.low, r.high, r.low_incl, r.high_incl = lo, hi, li, hi_
+            return r
+        if math.isinf(lo) and not math.isinf(hi):
+            r.low, r.low_incl = hi, not hi_
+            return r
+        if math.isinf(hi) and not math.isinf(lo):
+            r.high, r.high_incl = lo, not li
+            return r
+        return None
+    if comp == "between":
+        if low is None or high is None:
+            return None
+        if pol == "inclusion":
+            r.low, r.high = low, high
+            return r
+        return None
+    if value is None or comp not in ("<", "<=", ">", ">=", "="):
+        return None
+    # What the comparison selects; an exclusion admits its complement.
+    if comp == "=":
+        if pol != "inclusion":
+            return None
+        r.low = r.high = value
+        return r
+    upper = comp in ("<", "<=")
+    strict = comp in ("<", ">")
+    if pol == "exclusion":
+        upper, strict = not upper, not strict
+    if upper:
+        r.high, r.high_incl = value, not strict
+    else:
+        r.low, r.low_incl = value, not strict
+    return r
