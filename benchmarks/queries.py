@@ -496,10 +496,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--min-criteria-from", type=int, default=100_000,
                     help="from this size on, 10 criteria per trial (memory); 10-30 below")
     ap.add_argument("--no-inferred", action="store_true", help="skip the reasoner's inferred drug types")
-    ap.add_argument("--density", default="1", help="conflict density (trialgen), one value or SIZE=VALUE,...")
+    ap.add_argument("--density", default="100000=0.1",
+                    help="conflict density (trialgen): one value, or SIZE=VALUE,... (others 1); default 0.1 at 100k, "
+                         "where density 1 means millions of conflicts")
     ap.add_argument("--append", action="store_true", help="keep the other sizes already in --out")
-    ap.add_argument("--disk-from", type=int, default=100_000,
-                    help="from this size on, an on-disk store in a temporary directory (memory)")
+    ap.add_argument("--disk-from", type=int, default=10**9,
+                    help="from this size on, an on-disk store in a temporary directory (saves memory, but its bulk "
+                         "load is far slower: 100k did not load in 20 min); default never")
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args(argv)
     sizes = [1000] if args.quick else [int(x) for x in args.sizes.split(",") if x.strip()]

@@ -157,3 +157,24 @@ def test_comparability_ranks_shared_drug_and_condition_first() -> None:
     assert "drug: belimumab" in top.explanation and "condition: SLE" in top.explanation
     assert "parent or subtype" in best[c.iri].explanation
     assert a.iri < b.iri and (top.trial_a, top.trial_b) == (a.iri, b.iri)
+
+
+def test_trials_sharing_only_common_drugs_still_find_each_other() -> None:
+    """Candidates come from rare features first; a trial with none falls back to all features."""
+    f = Facts()
+    drugs = [f"urn:drug:d{i}" for i in range(3)]
+    for i in range(120):
+        given = set(drugs) if i < 2 else {drugs[i % 3]}
+        _trial(f, f"T{i:03d}", gives={d: {f"urn:iv:{i}"} for d in given})
+    pairs = rank_comparable(f, top=5)
+    mine = sorted((p for p in pairs if "urn:trial:T000" in (p.trial_a, p.trial_b)), key=lambda p: -p.score)
+    assert mine and {mine[0].trial_a, mine[0].trial_b} == {"urn:trial:T000", "urn:trial:T001"}
+
+
+def test_each_alternative_of_an_exclusion_excludes() -> None:
+    f = _facts()
+    a = _trial(f, "A", conditions={LUPUS})
+    b = _trial(f, "B")
+    b.condition_rules.append(ConditionRule("urn:crit:b1", "urn:k:b1", "exclusion", LUPUS, "sle", alternative=True))
+    b.condition_rules.append(ConditionRule("urn:crit:b1", "urn:k:b2", "exclusion", LN, "lupus nephritis", alternative=True))
+    assert [(c.kind, c.trial_a, c.trial_b) for c in find_conflicts(f)] == [("required-excluded", a.iri, b.iri)]

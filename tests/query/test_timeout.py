@@ -61,10 +61,14 @@ def test_killed_child_leaves_no_process(demo_store) -> None:
     import psutil
 
     me = psutil.Process()
+    before = {c.pid for c in me.children()}  # other stores' idle query workers
     with pytest.raises(QueryTimeoutError):
         demo_store.query(BOMB, timeout=1.0)
-    assert not [c for c in me.children() if c.status() != psutil.STATUS_ZOMBIE]
-    assert not me.children()  # reaped, not even a zombie left
+    after = me.children()
+    assert not [c for c in after if c.status() == psutil.STATUS_ZOMBIE]  # reaped, not even a zombie left
+    assert {c.pid for c in after} <= before  # the process running the bomb is gone
+    # and the store answers again, from a fresh worker
+    assert demo_store.query("ASK { ?s ?p ?o }", timeout=10.0).askAnswer
 
 
 @pytest.fixture(scope="module")
@@ -147,3 +151,19 @@ def test_overhead_of_the_limit_is_small(demo_store) -> None:
     overhead = ((t2 - t1) - (t1 - t0)) / n
     print(f"time-limit overhead per query: {overhead * 1000:.1f} ms")
     assert overhead < 0.25
+
+
+def test_the_query_worker_is_reused_and_follows_writes() -> None:
+    """Time-limited queries share one forked worker, which never answers from a stale snapshot."""
+    store = OxigraphStore(None)
+    g = URIRef("urn:x-kg:g")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    store.replace_graph(g, [(URIRef("urn:x-kg:a"), URIRef("urn:x-kg:p"), Literal(1))])
+    assert int(store.query(count, timeout=10).bindings[0][Variable("n")]) == 1
+    pid = store._query_worker._pid
+    assert int(store.query(count, timeout=10).bindings[0][Variable("n")]) == 1
+    assert store._query_worker._pid == pid  # reused, no new fork
+    store.replace_graph(g, [(URIRef("urn:x-kg:a"), URIRef("urn:x-kg:p"), Literal(n)) for n in range(3)])
+    assert int(store.query(count, timeout=10).bindings[0][Variable("n")]) == 3  # sees the write
+    assert store._query_worker._pid != pid
+    store.close()

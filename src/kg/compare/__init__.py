@@ -12,6 +12,7 @@ all read the same, current answer.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -85,9 +86,8 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
     if stored != fp:
         # Drop the old fingerprint first: a write cut short is then redone by the next build.
         store.drop_fingerprint(V.COMPARE_GRAPH)  # type: ignore[attr-defined]
-    triples = list(conflict_triples(conflicts))
-    triples += comparability_triples(pairs)
-    triples.append((str(V.COMPARE_GRAPH), str(V.buildFingerprint), fp))
+    fingerprint = [(str(V.COMPARE_GRAPH), str(V.buildFingerprint), fp)]
+    triples = itertools.chain(conflict_triples(conflicts), comparability_triples(pairs), fingerprint)
     change = store.replace_graph_quads(V.COMPARE_GRAPH, triples)  # type: ignore[attr-defined]
     t3 = time.perf_counter()
     kinds: dict[str, int] = {}

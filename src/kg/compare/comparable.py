@@ -181,10 +181,49 @@ def _dedupe_labels(f: Facts, iris: tuple[str, ...], idf: dict[str, float], most:
     return names[:most] + ([f"+{len(names) - most} more"] if len(names) > most else [])
 
 
+def _feature_matrices(iris: list[str], profiles: dict[str, _Profile], idf: dict[str, float],
+                      allowed: set[str] | None):  # type: ignore[no-untyped-def]
+    """(weighted exact features X, binary exact features B, binary ancestors A), trials as rows,
+    over the features in ``allowed`` (all when None)."""
+    import numpy as np
+    from scipy import sparse
+
+    n = len(iris)
+    col: dict[str, int] = {}
+    rows_x, cols_x, vals_x = [], [], []
+    rows_a, cols_a = [], []
+    for r, iri in enumerate(iris):
+        p = profiles[iri]
+        for part, items in (("condition", p.conditions), ("drug", p.drugs), ("mechanism", p.mechanisms),
+                            ("target", p.targets), ("drugClass", p.classes)):
+            for x in items:
+                if allowed is None or x in allowed:
+                    c = col.setdefault(x, len(col))
+                    rows_x.append(r)
+                    cols_x.append(c)
+                    vals_x.append(WEIGHTS[part] * idf[x])
+        for x in p.ancestors:
+            if allowed is None or x in allowed:
+                c = col.setdefault(x, len(col))
+                rows_a.append(r)
+                cols_a.append(c)
+    m = max(len(col), 1)
+    X = sparse.csr_matrix((np.array(vals_x, dtype=np.float32), (rows_x, cols_x)), shape=(n, m))
+    B = X.copy()
+    B.data[:] = 1.0
+    A = sparse.csr_matrix((np.ones(len(rows_a), dtype=np.float32), (rows_a, cols_a)), shape=(n, m))
+    return X, B, A
+
+
+def _matrices(iris: list[str], profiles: dict[str, _Profile], idf: dict[str, float], allowed: set[str] | None):  # type: ignore[no-untyped-def]
+    """(X, B transposed) over every feature: the fallback candidate generator."""
+    X, B, _ = _feature_matrices(iris, profiles, idf, allowed)
+    return X, B.T.tocsr()
+
+
 def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
     """Each trial's ``top`` most comparable trials, as unordered scored pairs (sorted)."""
     import numpy as np
-    from scipy import sparse
 
     iris = sorted(f.trials)
     n = len(iris)
@@ -197,35 +236,14 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
     # Feature columns: exact features and, separately, ancestors (for parent/subtype hits).
     cap = max(50, int(0.05 * n))
     df_ok = {x for x, w in idf.items() if math.log(1 + n / cap) <= w}  # df <= cap
-    col: dict[str, int] = {}
-    rows_x, cols_x, vals_x = [], [], []
-    rows_a, cols_a = [], []
-    for r, iri in enumerate(iris):
-        p = profiles[iri]
-        for part, items in (("condition", p.conditions), ("drug", p.drugs), ("mechanism", p.mechanisms),
-                            ("target", p.targets), ("drugClass", p.classes)):
-            for x in items:
-                if x in df_ok:
-                    c = col.setdefault(x, len(col))
-                    rows_x.append(r)
-                    cols_x.append(c)
-                    vals_x.append(WEIGHTS[part] * idf[x])
-        for x in p.ancestors:
-            if x in df_ok:
-                c = col.setdefault(x, len(col))
-                rows_a.append(r)
-                cols_a.append(c)
-    m = max(len(col), 1)
-    X = sparse.csr_matrix((np.array(vals_x, dtype=np.float32), (rows_x, cols_x)), shape=(n, m))
-    B = X.copy()
-    B.data[:] = 1.0
-    A = sparse.csr_matrix((np.ones(len(rows_a), dtype=np.float32), (rows_a, cols_a)), shape=(n, m))
+    X, B, A = _feature_matrices(iris, profiles, idf, df_ok)
     BT, AT = B.T.tocsr(), A.T.tocsr()
     half = X * 0.5
 
     want = top * _CANDIDATE_FACTOR
     kept: dict[tuple[str, str], Comparability] = {}
     block = 512
+    full: tuple | None = None  # type: ignore[type-arg]
     for start in range(0, n, block):
         stop = min(n, start + block)
         S = (X[start:stop] @ BT + half[start:stop] @ AT + (A[start:stop] @ half.T.tocsr())).tocsr()
@@ -233,6 +251,14 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
             r = start + i
             lo, hi = S.indptr[i], S.indptr[i + 1]
             cand_cols, cand_vals = S.indices[lo:hi], S.data[lo:hi]
+            if len(cand_cols) < top + 1:
+                # Too few candidates through rare features: this trial shares only common
+                # ones, so let every feature propose candidates for it.
+                if full is None:
+                    full = _matrices(iris, profiles, idf, None)
+                FX, FBT = full
+                row = (FX[r] @ FBT).tocsr()
+                cand_cols, cand_vals = row.indices, row.data
             mask = cand_cols != r
             cand_cols, cand_vals = cand_cols[mask], cand_vals[mask]
             if len(cand_cols) > want:

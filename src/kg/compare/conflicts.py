@@ -17,8 +17,9 @@ Four kinds (issue #5), each explained in one line:
 * ``self-contradiction`` — an inclusion and an exclusion of one trial that no patient meets
   together.
 
-Alternatives of an "any of" group never make a conflict on their own: the patient may
-meet another alternative.
+An alternative of an inclusion's "any of" group never makes a conflict on its own (the
+patient may meet another alternative); each alternative of an exclusion's group excludes
+on its own.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kg.compare.facts import Facts, RangeRule, TrialFacts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """One conflict: who, which rules on each side, the shared concept and why."""
 
@@ -47,7 +48,6 @@ class Conflict:
     window_days: int | None = None
     ever: bool = False
     explanation: str = ""
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def key(self) -> str:
@@ -145,7 +145,8 @@ def condition_conflicts(f: Facts) -> Iterator[Conflict]:
     excluded: dict[str, list[tuple[TrialFacts, str]]] = defaultdict(list)
     for tb in f.trials.values():
         for r in tb.condition_rules:
-            if r.polarity == "exclusion" and not r.qualified and not r.alternative:
+            # One alternative of an exclusion ("X or Y") excludes on its own.
+            if r.polarity == "exclusion" and not r.qualified:
                 excluded[r.key].append((tb, r.criterion))
     for ta in f.trials.values():
         required = _required_conditions(ta)
@@ -206,8 +207,8 @@ def admitted_ranges(t: TrialFacts) -> dict[tuple[str, str], _Interval]:
     """(dimension, unit) -> the interval every rule of ``t`` admits together."""
     out: dict[tuple[str, str], _Interval] = {}
     for r in t.ranges:
-        if r.alternative:
-            continue
+        if r.alternative and r.polarity == "inclusion":
+            continue  # one of several admitted alternatives; each alternative exclusion still applies
         out.setdefault((r.dimension, r.unit), _Interval()).narrow(r)
     return out
 

@@ -133,25 +133,21 @@ _EXCEPTION_HEAD = ("except", "exception", "other than", "unless", "excluding")
 def condition_key(label: str) -> str:
     """The condition IRI a free-text condition name joins on.
 
-    The criteria parser's disease lexicon normalizes names ("SLE", "Lupus" and "Systemic
-    Lupus Erythematosus" all become one key); a name it does not know keys on itself.
+    A name that is, as a whole, one of the criteria lexicon's disease names joins on the
+    lexicon's normalized name ("SLE", "Lupus" and "Systemic Lupus Erythematosus" become one
+    key); any other name keys on itself, so "Breast Cancer" stays breast cancer and does
+    not become the lexicon's broad "malignancy".
 
     >>> condition_key("SLE") == condition_key("Systemic Lupus Erythematosus")
     True
     >>> condition_key("Ménière disease").rsplit("/", 1)[1]
     'meniere-disease'
+    >>> condition_key("Breast Cancer").rsplit("/", 1)[1]
+    'breast-cancer'
     """
-    from kg.criteria.constraints import ConditionConstraint
-    from kg.criteria.parse import parse_criterion
+    from kg.criteria.parse import disease_name
 
-    text = label.strip()
-    found = [c for c in parse_criterion(text, "inclusion") if isinstance(c, ConditionConstraint)]
-    # Only when the lexicon's match covers (nearly) the whole name: "lupus nephritis" must not
-    # become "systemic lupus erythematosus" through its first word.
-    for c in found:
-        if c.span[1] - c.span[0] >= len(text) - 3 and c.name and not c.negated:
-            return str(V.condition_iri(c.name))
-    return str(V.condition_iri(text))
+    return str(V.condition_iri(disease_name(label) or label.strip()))
 
 
 def _num(x: str | None) -> float | None:
@@ -186,28 +182,36 @@ def read_facts(store: object) -> Facts:
         if _true(placebo):
             tf.placebo = True
 
-    broader: dict[str, set[str]] = defaultdict(set)
-    for cond, parent, plabel, mesh in rows(_query("condition-broader")):
-        broader[cond].add(parent)
+    names: dict[str, list[str]] = defaultdict(list)
+    mesh_of: dict[str, set[str]] = defaultdict(set)
+    for cond, label, mesh in rows(_query("condition-names")):
+        if label:
+            names[cond].append(label)
         if mesh:
-            broader[mesh].add(parent)
+            mesh_of[cond].add(mesh)
+    broader: dict[str, set[str]] = defaultdict(set)
+    for cond, parent, plabel in rows(_query("condition-broader")):
+        broader[cond].add(parent)
+        for m in mesh_of.get(cond, ()):
+            broader[m].add(parent)
         if plabel:
             f.labels.setdefault(parent, plabel)
-    for t, cond, label, mesh, ancestor in rows(_query("trial-conditions")):
+    for t, cond in rows(_query("trial-conditions")):
         tf = trials.get(t)
         if tf is None:
             continue
-        if ancestor:
-            tf.condition_ancestors.add(ancestor)
-            continue
         tf.conditions.add(cond)
-        if label:
+        tf.conditions |= mesh_of.get(cond, set())
+        for label in sorted(names.get(cond, ()))[:1]:
             f.labels.setdefault(cond, label)
             key = condition_key(label)
             tf.conditions.add(key)
-            f.labels.setdefault(key, label)
-        if mesh:
-            tf.conditions.add(mesh)
+            if key != cond:  # a lexicon key ("lymphoma" -> malignancy) is shown by the lexicon's name
+                f.labels[key] = key.rsplit("/", 1)[-1].replace("-", " ")
+    for t, ancestor in rows(_query("trial-ancestors")):
+        tf = trials.get(t)
+        if tf is not None:
+            tf.condition_ancestors.add(ancestor)
     closure = _closure(broader)
     for tf in trials.values():
         for c in list(tf.conditions):
@@ -238,10 +242,11 @@ def read_facts(store: object) -> Facts:
 
     crit_trial: dict[str, str] = {}
     skip: set[str] = set()  # criteria that list exceptions to their parent
-    for t, crit, _pol, text, parent_text in rows(_query("criteria")):
+    for t, crit, _pol, text in rows(_query("criteria")):
         crit_trial[crit] = t
         f.criterion_text[crit] = text
-        if parent_text and any(h in parent_text.lower() for h in _EXCEPTION_HEAD):
+    for crit, parent_text in rows(_query("criterion-parents")):
+        if any(h in parent_text.lower() for h in _EXCEPTION_HEAD):
             skip.add(crit)
 
     kinds: dict[str, tuple[str, str, str, bool, bool]] = {}

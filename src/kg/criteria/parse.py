@@ -941,6 +941,18 @@ _DISEASES: tuple[tuple[str, str], ...] = (
     (r"infections?", "infection"),
 )
 _DISEASE_RE = lx.compile_alternation(_DISEASES, "x")
+
+
+def disease_name(text: str) -> str | None:
+    """The lexicon's normalized name when ``text`` is, as a whole, one of its disease names.
+
+    >>> disease_name("SLE"), disease_name("Systemic Lupus Erythematosus"), disease_name("Breast Cancer")
+    ('systemic lupus erythematosus', 'systemic lupus erythematosus', None)
+    """
+    m = _DISEASE_RE.fullmatch(text.strip())
+    if m is None or m.lastgroup is None:
+        return None
+    return _DISEASES[int(m.lastgroup[1:])][1]
 _DISEASE_GATE = lx.Gate(
     stems=("igg4", "immunoglobulin g4", "lupus", "sle", "sclerosis", "scleroderma", "ssc", "rheumatoid", "sj",
            "vasculitis", "pancreatitis", "cholangitis", "malignan", "cancer", "neoplasm", "carcinoma", "tumo",

@@ -8,7 +8,10 @@ text always yields the same triples. A criterion nothing could be read from gets
 Speed. Identical criterion texts recur across records ("Pregnant or breastfeeding"), so
 the triples of one (text, polarity) are computed once as a *template* whose subjects are
 IRI suffixes relative to the criterion, cached, and stamped onto each criterion IRI with
-one ``Graph.addN`` call. Triples that only restate a default are not written: ``kg:negated``
+one ``Graph.addN`` call. A build hands every record's criteria to :func:`prepare` first,
+which parses the distinct texts in worker processes and keeps their templates for the
+build's ``add_constraints`` calls (same templates, so the same triples, as parsing in
+place). Triples that only restate a default are not written: ``kg:negated``
 only when true, ``kg:ever`` only when true, ``kg:isDrugClass`` only when true; the
 criterion's polarity stays on the criterion (no per-constraint copy); ``kg:effectivePolarity``
 is always written because it is what matching queries filter on.
@@ -16,6 +19,11 @@ is always written because it is what matching queries filter on.
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -226,8 +234,11 @@ def _rel(term: Any) -> Any:
     return term
 
 
+Template = tuple[int, tuple[tuple[Any, URIRef, Any], ...]]
+
+
 @lru_cache(maxsize=32768)
-def _template(text: str, polarity: str) -> tuple[int, tuple[tuple[Any, URIRef, Any], ...]]:
+def _template(text: str, polarity: str) -> Template:
     """(number of constraints, triples relative to the criterion) of one criterion text."""
     g = _Collector()
     constraints = parse_criterion(text, polarity)
@@ -250,12 +261,76 @@ def _template(text: str, polarity: str) -> tuple[int, tuple[tuple[Any, URIRef, A
     return len(constraints), tuple((_rel(s), p, _rel(o)) for s, p, o in g.triples)
 
 
+#: Templates parsed ahead by :func:`prepare`, for the texts of the latest build.
+_PREPARED: dict[tuple[str, str], Template] = {}
+
+#: Below this many texts to parse, starting worker processes costs more than it saves.
+POOL_MIN_TEXTS = 200
+
+
+def _key(text: object, polarity: str) -> tuple[str, str]:
+    return (text if isinstance(text, str) else "", polarity)
+
+
+def _templates(keys: list[tuple[str, str]]) -> list[Template | None]:
+    """Worker side of :func:`prepare`: the templates of one chunk of texts.
+
+    A text whose parse raises gets ``None``: ``add_constraints`` then parses it again in
+    the build itself, where the error reaches the record it belongs to."""
+    out: list[Template | None] = []
+    for text, polarity in keys:
+        try:
+            out.append(_template(text, polarity))
+        except Exception:  # noqa: BLE001 — re-raised in the build by the in-place parse
+            out.append(None)
+    return out
+
+
+def prepare(pairs: Iterable[tuple[object, str]], workers: int | None = None,
+            min_texts: int | None = None) -> int:
+    """Parse the distinct (text, polarity) ``pairs`` ahead of a build, in parallel.
+
+    Templates already prepared are kept, the others of earlier builds dropped (the cache is
+    one build's worth). The pool (fork, ``workers`` processes, default one per CPU) starts
+    only for at least ``min_texts`` (default :data:`POOL_MIN_TEXTS`) new texts and more than
+    one worker; otherwise nothing is parsed here and ``add_constraints`` parses in place.
+    Returns how many texts the pool parsed. The result never changes a triple: it is an
+    ahead-of-time fill of the same cache.
+    """
+    keys = list(dict.fromkeys(_key(t, p) for t, p in pairs))
+    kept = {k: _PREPARED[k] for k in keys if k in _PREPARED}
+    _PREPARED.clear()
+    _PREPARED.update(kept)
+    todo = [k for k in keys if k not in kept]
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if workers < 2 or len(todo) < (POOL_MIN_TEXTS if min_texts is None else min_texts) or not todo:
+        return 0
+    # Long texts cost most: spread them over the chunks rather than leaving one worker the tail.
+    todo.sort(key=lambda k: len(k[0]), reverse=True)
+    n_chunks = min(len(todo), workers * 16)
+    chunks = [todo[i::n_chunks] for i in range(n_chunks)]
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            results = list(pool.map(_templates, chunks))
+    except (OSError, ValueError, BrokenProcessPool):
+        return 0  # no fork here, or a worker died: the build parses in place instead
+    done = 0
+    for chunk, templates in zip(chunks, results, strict=True):
+        for k, t in zip(chunk, templates, strict=True):
+            if t is not None:
+                _PREPARED[k] = t
+                done += 1
+    return done
+
+
 def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str) -> int:
     """Parse ``text`` and add its constraint nodes to ``g``; return how many were added.
 
     Groups count as constraints. With none, the criterion is marked ``kg:Unparsed``.
     """
-    n, triples = _template(text if isinstance(text, str) else "", polarity)
+    key = _key(text, polarity)
+    n, triples = _PREPARED.get(key) or _template(*key)
     base = str(criterion)
     iris: dict[str, URIRef] = {"": criterion}
 

@@ -164,8 +164,12 @@ def build(
     report: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     shared_graphs: bool = True,
+    compare: bool = True,
 ) -> BuildSummary:
-    """Build (or update) ``store`` from ``sources``; ``None`` builds the embedded demo data."""
+    """Build (or update) ``store`` from ``sources``; ``None`` builds the embedded demo data.
+
+    ``compare=False`` leaves the conflicts and comparabilities (kg.compare) as they are, for
+    loading many batches before comparing once (:func:`kg.compare.materialize`)."""
     paths = list(sources) if sources else demo_sources()
     summary = BuildSummary()
     records: list[TrialRecord] = []
@@ -183,6 +187,14 @@ def build(
 
     seen: dict[URIRef, str] = {}
     code = code_fingerprint()
+    prepare = importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
+    if prepare is not None:
+        # Criteria parsing is most of a build's cost: parse the distinct texts of the records
+        # to (re)write in parallel first; record_graph then reuses the results (same triples).
+        prepare((c.text, c.polarity) for rec, ident in zip(records, identities, strict=True)
+                if store.graph_value(V.record_graph(rec.source.format, rec.source.record_id),  # type: ignore[attr-defined]
+                                     V.buildFingerprint) != record_fingerprint(rec, ident.key, ident.basis, code)
+                for c in rec.eligibility.criteria)
     for i, (rec, ident) in enumerate(zip(records, identities, strict=True), start=1):
         tick("writing", i, len(records))
         if ident.sponsor and not rec.sponsor:
@@ -228,11 +240,11 @@ def build(
                 summary.graphs_changed += 1
                 summary.triples_added += change.added
                 summary.triples_removed += change.removed
+    if shared_graphs and compare:
         # Conflicts and comparabilities depend on every record: recomputed (and only the
         # changed triples written) whenever any graph they read changed.
-        compare = importlib.import_module("kg.compare")
         tick("comparing trials", 0, None)
-        cs = compare.materialize(store)
+        cs = importlib.import_module("kg.compare").materialize(store)
         if not cs.skipped:
             summary.conflicts, summary.comparabilities = cs.conflicts, cs.comparabilities
             summary.triples_added += cs.added

@@ -111,6 +111,128 @@ def run_with_limit(work: Callable[[], T], timeout: float) -> T:
     return payload  # type: ignore[return-value]
 
 
+class Worker:
+    """A forked child that answers many time-limited calls, so each pays no fork.
+
+    ``handler(request)`` runs in the child for every :meth:`call`; the child is a
+    copy-on-write snapshot of the parent at fork time, so the owner calls :meth:`stale`
+    whenever the data the handler reads changes (the next call forks afresh). A call that
+    passes its deadline kills the child: the runaway work really stops, and the next call
+    starts a new child.
+    """
+
+    def __init__(self, handler: Callable[[Any], object]) -> None:
+        self._handler = handler
+        self._pid: int | None = None
+        self._to: int | None = None
+        self._from: int | None = None
+
+    def _start(self) -> None:
+        req_r, req_w = os.pipe()
+        res_r, res_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child, measured by its effects
+            os.close(req_w)
+            os.close(res_r)
+            try:
+                while True:
+                    request = _read_frame(req_r, None)
+                    if request is None:
+                        break
+                    try:
+                        message: tuple[str, object] = ("ok", self._handler(pickle.loads(request)))
+                    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+                        message = ("error", exc)
+                    try:
+                        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+                    except Exception:
+                        data = pickle.dumps(("error", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
+                    _write_frame(res_w, data)
+            finally:
+                os._exit(0)
+        os.close(req_r)
+        os.close(res_w)
+        self._pid, self._to, self._from = pid, req_w, res_r
+
+    def stale(self) -> None:
+        """Forget the child (its snapshot no longer matches the parent's data)."""
+        self.close()
+
+    def close(self) -> None:
+        if self._pid is None:
+            return
+        for fd in (self._to, self._from):
+            try:
+                os.close(fd)  # type: ignore[arg-type]
+            except OSError:
+                pass
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self._pid, 0)
+        except ChildProcessError:
+            pass
+        self._pid = self._to = self._from = None
+
+    def call(self, request: object, timeout: float) -> Any:
+        """``handler(request)`` in the child, or QueryTimeoutError after ``timeout`` seconds."""
+        if self._pid is None:
+            self._start()
+        deadline = time.monotonic() + timeout
+        try:
+            _write_frame(self._to, pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))  # type: ignore[arg-type]
+            data = _read_frame(self._from, deadline)  # type: ignore[arg-type]
+        except _Timeout:
+            self.close()
+            raise QueryTimeoutError(
+                f"query stopped after {timeout:g} s (time limit; raise it with --timeout or {ENV_VAR})"
+            ) from None
+        except OSError as exc:
+            self.close()
+            raise QueryError(f"query process failed: {exc}") from None
+        if data is None:
+            self.close()
+            raise QueryError("query process ended without an answer")
+        outcome, payload = pickle.loads(data)
+        if outcome == "error":
+            raise payload  # type: ignore[misc]
+        return payload
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _write_frame(fd: int, data: bytes) -> None:
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, n: int, deadline: float | None) -> bytes | None:
+    chunks: list[bytes] = []
+    while n:
+        if deadline is not None:
+            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                raise _Timeout
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd: int, deadline: float | None) -> bytes | None:
+    head = _read_exact(fd, 8, deadline)
+    if head is None:
+        return None
+    return _read_exact(fd, int.from_bytes(head, "big"), deadline)
+
+
 # -- a portable result for stores without their own serializer (rdflib's MemoryStore) ----------
 def _flatten(result: Result) -> tuple[str, object]:
     if result.type == "ASK":
@@ -161,4 +283,4 @@ def user_query(
     return _rebuild(kind, data)
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "resolve_timeout", "run_with_limit", "user_query"]
+__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "Worker", "resolve_timeout", "run_with_limit", "user_query"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -102,8 +103,14 @@ def load_queries(extra_dir: str | Path | None = None) -> dict[str, NamedQuery]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _shipped_queries() -> dict[str, NamedQuery]:
+    # The package's query files do not change while kg runs: read them once.
+    return load_queries()
+
+
 def get_query(name: str) -> NamedQuery:
-    queries = load_queries()
+    queries = _shipped_queries()
     if name not in queries:
         close = [q for q in queries if name.lower() in q or q in name.lower()]
         hint = f" (did you mean: {', '.join(close)})" if close else ""

@@ -88,6 +88,24 @@ def to_rdflib(term: object) -> Node | None:
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+#: Above this many quads a derived graph is replaced wholesale instead of diffed (memory).
+_DIFF_LIMIT = 1_000_000
+
+
+class _Counter:
+    """An iterator that counts what passes through it."""
+
+    def __init__(self, it: Iterable[ox.Quad]) -> None:
+        self._it = iter(it)
+        self.n = 0
+
+    def __iter__(self) -> _Counter:
+        return self
+
+    def __next__(self) -> ox.Quad:
+        q = next(self._it)
+        self.n += 1
+        return q
 _PLAIN = {_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 _CANON_CACHE: dict[tuple[str, str], ox.Literal] = {}
 
@@ -162,6 +180,7 @@ class OxigraphStore:
     # -- writing ------------------------------------------------------------------------
     def replace_graph(self, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> GraphChange:
         """Make named graph ``graph`` hold exactly ``triples``, in one transaction."""
+        self._changed()
         g = ox.NamedNode(str(graph))
         new = canonical_quads(triples, graph)
         old = set(self._store.quads_for_pattern(None, None, None, g))
@@ -192,6 +211,7 @@ class OxigraphStore:
 
     def drop_graph(self, graph: URIRef) -> int:
         """Remove a named graph; returns how many triples it held."""
+        self._changed()
         g = ox.NamedNode(str(graph))
         n = sum(1 for _ in self._store.quads_for_pattern(None, None, None, g))
         if n:
@@ -250,15 +270,30 @@ class OxigraphStore:
         try:
             if timeout is None:
                 return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True))
-            from kg.query.limits import run_with_limit
-
-            store = self._store
-            kind, data = run_with_limit(lambda: _serialized_query(store, text), timeout)
+            kind, data = self._worker().call(text, timeout)
             return _from_serialized(kind, data)
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {_one_line(exc)}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {_one_line(exc)}") from exc
+
+    def _worker(self):  # type: ignore[no-untyped-def]
+        """The forked child that runs this store's time-limited queries (kg.query.limits.Worker).
+
+        Forked once and reused: forking a process holding a large in-memory store costs
+        more than most queries. Every write marks it stale, so it never answers from an
+        old snapshot."""
+        if getattr(self, "_query_worker", None) is None:
+            from kg.query.limits import Worker
+
+            store = self._store
+            self._query_worker = Worker(lambda text: _serialized_query(store, text))
+        return self._query_worker
+
+    def _changed(self) -> None:
+        worker = getattr(self, "_query_worker", None)
+        if worker is not None:
+            worker.stale()
 
     def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
         """Rows of an internal SELECT as plain strings (IRIs and literal lexical forms; None
@@ -282,26 +317,56 @@ class OxigraphStore:
         bulk insert. Callers keep a fingerprint triple in the graph and drop it first
         (``drop_fingerprint``) so an interrupted write is recomputed by the next build.
         """
+        self._changed()
         g = ox.NamedNode(str(graph))
-        new = {ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples}
-        old = set(self._store.quads_for_pattern(None, None, None, g))
-        gone, added = old - new, new - old
+        old_count = 0
+        for _ in self._store.quads_for_pattern(None, None, None, g):
+            old_count += 1
+            if old_count > _DIFF_LIMIT:
+                break
+        quads = (ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples)
         try:
+            if old_count == 0 or old_count > _DIFF_LIMIT:
+                # Nothing to diff against, or too much to hold twice in memory: replace the
+                # graph wholesale, streaming the new quads into the bulk loader.
+                if old_count:
+                    old_count = sum(1 for _ in self._store.quads_for_pattern(None, None, None, g))
+                    self._store.update(f"DROP SILENT GRAPH {g}")
+                counter = _Counter(quads)
+                self._store.bulk_extend(counter)
+                return GraphChange(counter.n, old_count)
+            new = set(quads)
+            old = set(self._store.quads_for_pattern(None, None, None, g))
+            gone, added = old - new, new - old
+            if len(gone) > 100_000 and len(gone) > len(old) // 2:
+                self._store.update(f"DROP SILENT GRAPH {g}")
+                self._bulk(new)
+                return GraphChange(len(added), len(gone))
             for q in gone:
                 self._store.remove(q)
             if added:
-                self._store.extend(added)
-        except (OSError, ValueError) as exc:
+                self._bulk(added)
+        except (OSError, ValueError, SyntaxError) as exc:
             raise StoreError(f"cannot write graph {graph}: {exc}") from exc
         return GraphChange(len(added), len(gone))
 
+    def _bulk(self, quads: set[ox.Quad]) -> None:
+        # The bulk loader writes sorted files straight to disk: one large transaction of
+        # millions of quads would sit in the write-ahead log (gigabytes) and take minutes.
+        if len(quads) > 50_000:
+            self._store.bulk_extend(quads)
+        else:
+            self._store.extend(quads)
+
     def drop_fingerprint(self, graph: URIRef) -> None:
         """Remove ``<graph> kg:buildFingerprint ?v`` from that graph (see replace_graph_quads)."""
+        self._changed()
         g = ox.NamedNode(str(graph))
         for q in list(self._store.quads_for_pattern(g, ox.NamedNode(str(V.buildFingerprint)), None, g)):
             self._store.remove(q)
 
     def close(self) -> None:
+        self._changed()
         self.flush()
         del self._store
 
