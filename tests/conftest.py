@@ -25,9 +25,13 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory):
     from kg.graph.pipeline import build
     from kg.store.oxigraph import OxigraphStore
 
-    store = OxigraphStore(tmp_path_factory.mktemp("demo") / "store")
+    path = tmp_path_factory.mktemp("demo") / "store"
+    store = OxigraphStore(path)
     summary = build(None, store)
     assert not summary.quarantined, summary.quarantined
+    store.close()
+    # Queried read-only, as `kg query` does: no storage threads are busy when a query forks.
+    store = OxigraphStore(path, read_only=True)
     yield store
     store.close()
 
@@ -39,8 +43,11 @@ def seeds_store(tmp_path_factory: pytest.TempPathFactory):
     from kg.store.oxigraph import OxigraphStore
 
     seeds = shared_path("seeds")
-    store = OxigraphStore(tmp_path_factory.mktemp("seeds") / "store")
+    path = tmp_path_factory.mktemp("seeds") / "store"
+    store = OxigraphStore(path)
     summary = build([seeds], store)
+    store.close()
+    store = OxigraphStore(path, read_only=True)  # as `kg query` opens it
     store.summary = summary  # type: ignore[attr-defined]
     yield store
     store.close()

@@ -286,6 +286,8 @@ class OxigraphStore:
         if getattr(self, "_query_worker", None) is None:
             from kg.query.limits import Worker
 
+            # Settle pending writes first, so no storage thread is mid-write when we fork.
+            self.flush()
             store = self._store
             self._query_worker = Worker(lambda text: _serialized_query(store, text))
         return self._query_worker
