@@ -16,8 +16,6 @@ import itertools
 import time
 from dataclasses import dataclass
 
-from rdflib import URIRef
-
 from kg import vocab as V
 from kg.compare.comparable import Comparability, rank_comparable
 from kg.compare.conflicts import Conflict, find_conflicts
@@ -98,7 +96,3 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
     out.added, out.removed = change.added, change.removed
     return out
 
-
-def trial_iri(value: str) -> URIRef:
-    """Shorthand used by tests and notebooks: an NCT ID as kg's trial IRI."""
-    return V.trial_iri(value)

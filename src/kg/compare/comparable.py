@@ -272,9 +272,3 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
                     kept.setdefault((s.trial_a, s.trial_b), s)
     return [kept[k] for k in sorted(kept)]
 
-
-def comparable_to(f: Facts, trial: str, pairs: list[Comparability]) -> list[tuple[str, Comparability]]:
-    """(other trial, pair) for ``trial``, best first."""
-    out = [((p.trial_b if p.trial_a == trial else p.trial_a), p) for p in pairs if trial in (p.trial_a, p.trial_b)]
-    out.sort(key=lambda x: (-x[1].score, x[0]))
-    return out
