@@ -152,18 +152,3 @@ def test_overhead_of_the_limit_is_small(demo_store) -> None:
     print(f"time-limit overhead per query: {overhead * 1000:.1f} ms")
     assert overhead < 0.25
 
-
-def test_the_query_worker_is_reused_and_follows_writes() -> None:
-    """Time-limited queries share one forked worker, which never answers from a stale snapshot."""
-    store = OxigraphStore(None)
-    g = URIRef("urn:x-kg:g")
-    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-    store.replace_graph(g, [(URIRef("urn:x-kg:a"), URIRef("urn:x-kg:p"), Literal(1))])
-    assert int(store.query(count, timeout=10).bindings[0][Variable("n")]) == 1
-    pid = store._query_worker._pid
-    assert int(store.query(count, timeout=10).bindings[0][Variable("n")]) == 1
-    assert store._query_worker._pid == pid  # reused, no new fork
-    store.replace_graph(g, [(URIRef("urn:x-kg:a"), URIRef("urn:x-kg:p"), Literal(n)) for n in range(3)])
-    assert int(store.query(count, timeout=10).bindings[0][Variable("n")]) == 3  # sees the write
-    assert store._query_worker._pid != pid
-    store.close()

@@ -270,7 +270,11 @@ class OxigraphStore:
         try:
             if timeout is None:
                 return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True))
-            kind, data = self._worker().call(text, timeout)
+            from kg.query.limits import run_with_limit
+
+            self.flush()  # settle pending writes: no storage thread mid-write when the child forks
+            store = self._store
+            kind, data = run_with_limit(lambda: _serialized_query(store, text), timeout)
             return _from_serialized(kind, data)
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {_one_line(exc)}") from exc
