@@ -16,7 +16,10 @@ the same text.
 kg mentions of a line (``line_mentions``): first those of its constraints (table below),
 then every ``find_mentions`` mention (names, numbers and time phrases kg recognises where it
 builds no constraint: "negative pregnancy test", "Grade 3-4", "allergy to clopidogrel")
-that no constraint mention of the same type overlaps.
+and every ``negated_mentions`` mention (Negation) that no constraint mention of the same
+type overlaps. One span of one type is one mention: when several constraints share a span
+(the window of "A, B or C within 6 months"), it is counted once (since 2026-12-02; before,
+each constraint counted it again, which inflated Temporal precision).
 
 ==============  ===========================================================================
 Chia type       kg mentions from constraints
@@ -27,13 +30,21 @@ Temporal        the span of every TimeWindow that has one (look-back windows, wa
                 "history of"/"prior" cues of at-any-time windows)
 Drug            the head phrase of a therapy/background-therapy constraint and every listed
                 example or exception span inside it (surgery, radiotherapy, transplantation,
-                dialysis, plasma exchange excluded: Chia calls them Procedure)
+                dialysis, plasma exchange excluded: Chia calls them Procedure; so is a head
+                phrase naming a treatment modality rather than a substance, one ending in
+                "therapy", "treatment" or "radiation" such as "chemotherapy",
+                "immunosuppressive therapy": since 2026-12-02, its listed drugs still count)
 Condition       condition, infection, substance-use constraints and the pregnancy/lactation
-                reproductive topics (Chia annotates these as Condition)
+                reproductive topics (Chia annotates these as Condition); not an organ
+                transplantation condition, a Procedure in Chia (since 2026-12-02)
 Measurement     the analyte phrase of a lab constraint and the instrument phrase of a score
-                (not life expectancy, which Chia annotates as an Observation)
-Negation        a kg constraint with ``negated=True`` vs a Chia entity that is Arg1 of a
-                ``Has_negation`` relation (the negated entity, not the cue word)
+                (not life expectancy, which Chia annotates as an Observation), and an
+                infection constraint that names a serology marker ("HBsAg", "HCV RNA",
+                "IGRA": the test is measured; since 2026-12-02)
+Negation        a kg constraint with ``negated=True``, and (since 2026-12-02) an entity
+                mention in the scope of a negation or exception cue
+                (``negated_mentions``: "no X", "without X", "except X"), vs a Chia entity
+                that is Arg1 of a ``Has_negation`` relation (the negated entity, not the cue)
 ==============  ===========================================================================
 
 Matching rule. Spans match when they overlap by at least one character (Chia spans are
@@ -59,7 +70,9 @@ a digit (Chia also tags "positive", "abnormal", "stage III" as Value). A kg valu
 when it overlaps such an entity AND (1) the entity's first number equals one of the kg
 numbers (value, low, high, age bounds), (2) the comparator read from the entity text with
 the small table ``_GOLD_COMPARATORS`` below (or from the 25 characters before it when the
-entity has none, since annotators often leave "greater than" outside the Value) equals kg's,
+entity has none, since annotators often leave "greater than" outside the Value) equals kg's
+(">/=" and "</=" are read as ≥ and ≤: before 2026-12-02 the table lacked them and read
+">/= 50 years" as "> 50", a bug that marked correct kg values wrong),
 and (3) when the entity names a unit (read with ``kg.criteria.units.match_unit``), kg has
 the same UCUM code (age: years; ULN multiples: kg ``relative_to`` ULN). Precision is over kg
 values that carry a number and overlap a numeric Chia Value; recall over all numeric Chia
@@ -96,7 +109,7 @@ from kg.criteria.constraints import (
     SubstanceUseConstraint,
     TherapyConstraint,
 )
-from kg.criteria.mentions import find_mentions
+from kg.criteria.mentions import find_mentions, negated_mentions
 from kg.criteria.parse import parse_criterion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,8 +121,8 @@ Span = tuple[int, int]
 
 #: Comparator of a Chia Value text (longest phrasings first); no match means "=".
 _GOLD_COMPARATORS: tuple[tuple[str, str], ...] = (
-    (r"≥|>\s*or\s*=|>=|=>|(?:greater|more|higher)\s+than\s+(?:or\s+)?equal|equal\s+(?:to\s+)?or\s+(?:greater|more|higher)|at\s+least|or\s+(?:more|greater|older|above|higher)|and\s+(?:above|older|over)|minimum|not\s+(?:less|lower|younger)\s+than|no\s+less\s+than", ">="),
-    (r"≤|<\s*or\s*=|<=|=<|(?:less|lower|fewer)\s+than\s+(?:or\s+)?equal|equal\s+(?:to\s+)?or\s+(?:less|lower)|at\s+most|up\s+to|or\s+(?:less|lower|younger|below)|and\s+(?:below|under|younger)|maximum|not\s+(?:more|greater|higher|older)\s+than|no\s+more\s+than|not\s+exceed", "<="),
+    (r"≥|>\s*or\s*=|>\s*/\s*=|>=|=>|(?:greater|more|higher)\s+than\s+(?:or\s+)?equal|equal\s+(?:to\s+)?or\s+(?:greater|more|higher)|at\s+least|or\s+(?:more|greater|older|above|higher)|and\s+(?:above|older|over)|minimum|not\s+(?:less|lower|younger)\s+than|no\s+less\s+than", ">="),
+    (r"≤|<\s*or\s*=|<\s*/\s*=|<=|=<|(?:less|lower|fewer)\s+than\s+(?:or\s+)?equal|equal\s+(?:to\s+)?or\s+(?:less|lower)|at\s+most|up\s+to|or\s+(?:less|lower|younger|below)|and\s+(?:below|under|younger)|maximum|not\s+(?:more|greater|higher|older)\s+than|no\s+more\s+than|not\s+exceed", "<="),
     (r"between|\d\s*(?:-|–|to)\s*\d", "between"),
     (r">|greater\s+than|more\s+than|higher\s+than|older\s+than|above|over|exceed|in\s+excess", ">"),
     (r"<|less\s+than|lower\s+than|fewer\s+than|younger\s+than|below|under", "<"),
@@ -118,6 +131,9 @@ _GOLD_COMP_RE = [(re.compile(p, re.I), c) for p, c in _GOLD_COMPARATORS]
 #: kg therapy names that Chia files under Procedure, not Drug.
 _PROCEDURES = frozenset({"radiotherapy", "surgery", "plasmapheresis", "plasma exchange", "transplantation",
                          "stem cell transplantation", "dialysis"})
+#: A therapy phrase that names a treatment modality, not a substance ("chemotherapy",
+#: "immunosuppressive therapy", "antiviral treatment"): Chia annotates these as Procedure.
+_MODALITY = re.compile(r"(?:therap(?:y|ies)|treatments?|radiation)\s*$", re.I)
 _NUM = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -230,9 +246,14 @@ def mentions(c: Constraint, offset: int) -> list[Mention]:
     elif isinstance(c, TherapyConstraint) and c.name in _PROCEDURES:
         pass  # Chia annotates radiotherapy, surgery, transplantation as Procedure (not scored)
     elif isinstance(c, TherapyConstraint):
-        out.append(Mention("Drug", (s, s + max(1, len(c.therapy))), c))
+        if not _MODALITY.search(c.therapy):  # "immunosuppressive therapy" is a Procedure in Chia
+            out.append(Mention("Drug", (s, s + max(1, len(c.therapy))), c))
         for x in c.members + c.exceptions:
             out.append(Mention("Drug", (x.span[0] + offset, x.span[1] + offset), c))
+    elif isinstance(c, ConditionConstraint) and c.name == "organ transplantation":
+        pass  # a transplant is a Procedure in Chia (not scored), as for therapies below
+    elif isinstance(c, InfectionConstraint) and c.marker and c.marker != "chest-imaging":
+        out.append(Mention("Measurement", (s, e), c))  # a serology test ("HBsAg", "HCV RNA") is measured
     elif isinstance(c, (ConditionConstraint, InfectionConstraint, SubstanceUseConstraint)):
         out.append(Mention("Condition", (s, e), c))
     elif isinstance(c, ReproductiveConstraint) and c.topic in ("pregnancy", "lactation"):
@@ -265,9 +286,15 @@ def line_mentions(line: str, polarity: str, offset: int) -> list[Mention]:
     ``kg.criteria.mentions.find_mentions`` that no constraint mention of the same type
     overlaps (a name or number kg recognises where it builds no constraint)."""
     out: list[Mention] = []
+    seen: set[tuple[str, Span]] = set()
     for c in parse_criterion(line, polarity):
-        out.extend(mentions(c, offset))
-    for m in find_mentions(line):
+        for m in mentions(c, offset):
+            # one span of one type is one mention, however many constraints share it (the
+            # window of "A, B or C within 6 months" is one Temporal mention, not three)
+            if (m.etype, m.span) not in seen:
+                seen.add((m.etype, m.span))
+                out.append(m)
+    for m in find_mentions(line) + negated_mentions(line):
         span = (m.span[0] + offset, m.span[1] + offset)
         if any(o.etype == m.etype and _overlap(o.span, span) for o in out):
             continue

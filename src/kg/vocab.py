@@ -506,6 +506,11 @@ sharedConceptLabel = KG.sharedConceptLabel
 score = KG.score
 washoutDays = KG.washoutDays
 washoutEver = KG.washoutEver
+#: a conflict's row as people read it, copied onto the node so reading all conflicts is one
+#: star pattern (decision 0011): both sides' text and the washout window as written
+sideAText = KG.sideAText
+sideBText = KG.sideBText
+windowText = KG.windowText
 #: parts of a comparability score, one datatype property each (so SPARQL can sort or filter on any)
 SCORE_PARTS = ("condition", "drug", "mechanism", "target", "drugClass", "design", "population")
 conditionScore = KG.conditionScore

@@ -85,3 +85,32 @@ def test_unknown_query_and_malformed_header() -> None:
         parse_header("SELECT * WHERE { ?s ?p ?o }", "x")
     with pytest.raises(QueryError, match="malformed @param"):
         parse_header("# @summary s\n# @param onlyname\nSELECT * {}", "x")
+
+
+def test_if_lines_follow_whether_the_parameter_is_given() -> None:
+    from kg.query.named import only_given
+
+    text = "# @summary s\n# @param trial trial optional T\nSELECT ?c WHERE {\n  ?c kg:trialA ?trial  # @if trial\n  ?c a kg:Conflict\n}\n"
+    parse_header(text, "x")  # valid: names an optional parameter
+    assert "?trial" not in only_given(text.split("SELECT", 1)[1], set())
+    assert "?c kg:trialA ?trial" in only_given(text, {"trial"})
+    with pytest.raises(QueryError, match="@if other"):
+        parse_header(text.replace("@if trial", "@if other"), "x")
+    with pytest.raises(QueryError, match="@if trial"):  # a required parameter is always given
+        parse_header(text.replace("trial optional", "trial required"), "x")
+
+
+def test_conflicts_of_one_trial_are_the_all_pairs_rows_that_involve_it(demo_store) -> None:
+    everything = rows(run_named(demo_store, "conflicting-exclusions").result)
+    assert everything and len({tuple(sorted(r.items())) for r in everything}) == len(everything)  # no doubled rows
+    for nct in ("NCT04660565", "NCT04893161"):
+        mine = rows(run_named(demo_store, "conflicting-exclusions", {"trial": nct}).result)
+        want = [r for r in everything if nct in (r["trialA"], r["trialB"])]
+        assert mine and sorted(map(str, mine)) == sorted(map(str, want))
+
+
+def test_unknown_conflict_kind_lists_the_kinds(demo_store) -> None:
+    with pytest.raises(ParameterError, match="washout, required-excluded, numeric-range, self-contradiction"):
+        run_named(demo_store, "conflicting-exclusions", {"kind": "wash-out"})
+    got = rows(run_named(demo_store, "conflicting-exclusions", {"kind": "Washout"}).result)
+    assert got and {r["kind"] for r in got} == {"washout"}

@@ -85,7 +85,7 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
         # Drop the old fingerprint first: a write cut short is then redone by the next build.
         store.drop_fingerprint(V.COMPARE_GRAPH)  # type: ignore[attr-defined]
     fingerprint = [(str(V.COMPARE_GRAPH), str(V.buildFingerprint), fp)]
-    triples = itertools.chain(conflict_triples(conflicts), comparability_triples(pairs), fingerprint)
+    triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), fingerprint)
     change = store.replace_graph_quads(V.COMPARE_GRAPH, triples)  # type: ignore[attr-defined]
     t3 = time.perf_counter()
     kinds: dict[str, int] = {}

@@ -42,18 +42,24 @@ class Conflict:
     trial_b: str
     criterion_b: str | None
     criterion_a: str | None = None
-    intervention_a: str | None = None
+    interventions_a: tuple[str, ...] = ()
     concepts: tuple[str, ...] = ()
     concept_label: str | None = None
     window_days: int | None = None
     ever: bool = False
     explanation: str = ""
+    window: str | None = None  # the window as written (xsd:duration), for people
 
     @property
     def key(self) -> str:
-        """Identity of the conflict across builds (its IRI is a hash of this)."""
-        return "|".join((self.kind, self.trial_a, self.trial_b, self.criterion_a or self.intervention_a or "",
-                         self.criterion_b or ""))
+        """Identity of the conflict across builds (its IRI is a hash of this). A washout
+        conflict is one per (A, B, B's criterion), whatever number of A's drugs it catches."""
+        side_a = "" if self.kind == "washout" else (self.criterion_a or "")
+        return "|".join((self.kind, self.trial_a, self.trial_b, side_a, self.criterion_b or ""))
+
+    def window_text(self) -> str | None:
+        """The washout window for people ("6 months (183 days)", "ever (no window given)")."""
+        return window_text(self.window_days, self.ever, self.window) if self.kind == "washout" else None
 
 
 _UNITS = {"Y": "year", "M": "month", "W": "week", "D": "day"}
@@ -109,26 +115,58 @@ def washout_conflicts(f: Facts) -> Iterator[Conflict]:
             if rule.background and rule.polarity == "inclusion" and not rule.alternative:
                 for d in rule.drugs:
                     given.setdefault(d, (None, rule.criterion))
-        for drug, (iv, crit_a) in given.items():
-            seen: set[tuple[str, str]] = set()
+        # One conflict per exclusion of B, listing every drug of A it catches: an oncology
+        # trial giving four cytotoxics is one conflict with a "no prior chemotherapy" rule.
+        hits: dict[tuple[str, str], tuple[TrialFacts, object, list[tuple[str, str, str | None, str | None]]]] = {}
+        for drug in sorted(given):
+            iv, crit_a = given[drug]
             candidates = list(by_drug.get(drug, ()))
             for c in f.drug_classes.get(drug, ()):
                 candidates += by_class.get(c, ())
             for tb, rule in candidates:
-                if tb.iri == ta.iri or (tb.iri, rule.criterion) in seen:  # type: ignore[attr-defined]
+                if tb.iri == ta.iri:
+                    continue
+                key = (tb.iri, rule.criterion)  # type: ignore[attr-defined]
+                found = hits.get(key)
+                if found is not None and any(d == drug for d, _, _, _ in found[2]):
                     continue
                 concept = _covers(f, rule, drug)
                 if concept is None:
                     continue
-                seen.add((tb.iri, rule.criterion))  # type: ignore[attr-defined]
-                via = "" if concept == drug else f" (class: {f.label(concept)})"
-                how = "gives" if iv else "requires background"
-                yield Conflict(
-                    "washout", ta.iri, tb.iri, rule.criterion, crit_a, iv, (concept,), f.label(concept),
-                    rule.window_days, rule.ever or rule.window_days is None,  # type: ignore[attr-defined]
-                    f"{ta.name} {how} {f.label(drug)}{via}, which {tb.name} excludes: washout "
-                    f"{window_text(rule.window_days, rule.ever, rule.window)}",  # type: ignore[attr-defined]
-                )
+                if found is None:
+                    found = hits[key] = (tb, rule, [])
+                found[2].append((drug, concept, iv, crit_a))
+        for tb, rule, caught in hits.values():
+            yield _washout(f, ta, tb, rule, caught)
+
+
+def _washout(f: Facts, ta: TrialFacts, tb: TrialFacts, rule: object,
+             caught: list[tuple[str, str, str | None, str | None]]) -> Conflict:
+    concepts = tuple(sorted({c for _, c, _, _ in caught}))
+    ivs = tuple(sorted({iv for _, _, iv, _ in caught if iv}))
+    crit_a = min((c for _, _, _, c in caught if c), default=None)
+    parts = []
+    for how in ("gives", "requires background"):
+        drugs = [(d, c) for d, c, iv, _ in caught if (iv is not None) == (how == "gives")]
+        if not drugs:
+            continue
+        names = [f.label(d) for d, _ in drugs[:4]] + ([f"{len(drugs) - 4} more"] if len(drugs) > 4 else [])
+        classes = sorted({f.label(c) for d, c in drugs if c != d})
+        via = f" (class: {', '.join(classes)})" if classes else ""
+        parts.append(f"{how} {_and(names)}{via}")
+    window = rule.window  # type: ignore[attr-defined]
+    return Conflict(
+        "washout", ta.iri, tb.iri, rule.criterion, crit_a, ivs, concepts,  # type: ignore[attr-defined]
+        ", ".join(f.label(c) for c in concepts),
+        rule.window_days, rule.ever or rule.window_days is None,  # type: ignore[attr-defined]
+        f"{ta.name} {' and '.join(parts)}, which {tb.name} excludes: washout "
+        f"{window_text(rule.window_days, rule.ever, window)}", window,  # type: ignore[attr-defined]
+    )
+
+
+def _and(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c" """
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _required_conditions(t: TrialFacts) -> dict[str, str | None]:
@@ -157,14 +195,14 @@ def condition_conflicts(f: Facts) -> Iterator[Conflict]:
                     continue
                 seen.add((tb.iri, crit_b))
                 why = "studies" if crit_a is None else "requires"
-                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, crit_a, None, (key,), f.label(key), explanation=(
+                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, crit_a, (), (key,), f.label(key), explanation=(
                     f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both"))
         for anc in ta.condition_ancestors:
             for tb, crit_b in excluded.get(anc, ()):
                 if tb.iri == ta.iri or (tb.iri, crit_b) in seen:
                     continue
                 seen.add((tb.iri, crit_b))
-                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, None, None, (anc,), f.label(anc), explanation=(
+                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, None, (), (anc,), f.label(anc), explanation=(
                     f"{ta.name} studies a form of {f.label(anc)}, which {tb.name} excludes: no patient can be in both"))
 
 
@@ -282,7 +320,7 @@ def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Inte
                                    and dim[0].startswith("lab:")) else "numeric-range"
     ta, tb = f.trials[ia], f.trials[ib]
     name = dim[0].split(":", 1)[-1]
-    return Conflict(kind, ia, ib, rb.criterion if rb else None, ra.criterion if ra else None, None, (), name,
+    return Conflict(kind, ia, ib, rb.criterion if rb else None, ra.criterion if ra else None, (), (), name,
                     explanation=f"{name}: {ta.name} admits {_show(iva, dim[1])}, {tb.name} admits "
                                 f"{_show(ivb, dim[1])}: no value meets both")
 
@@ -295,7 +333,7 @@ def self_contradictions(f: Facts) -> Iterator[Conflict]:
                 inc, exc = iv.low_rule, iv.high_rule
                 if inc.polarity == "exclusion":
                     inc, exc = exc, inc
-                yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, None, (),
+                yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, (), (),
                                dim.split(":", 1)[-1], explanation=f"{dim}: {t.name}'s criteria admit no value "
                                            f"(from {_fmt(iv.low)} up, and up to {_fmt(iv.high)})")
         needs = [r for r in t.therapy if r.background and r.polarity == "inclusion" and not r.alternative]
@@ -306,7 +344,7 @@ def self_contradictions(f: Facts) -> Iterator[Conflict]:
                 for d in need.drugs:
                     concept = _covers(f, rule, d)
                     if concept is not None:
-                        yield Conflict("self-contradiction", t.iri, t.iri, rule.criterion, need.criterion, None,
+                        yield Conflict("self-contradiction", t.iri, t.iri, rule.criterion, need.criterion, (),
                                        (concept,), f.label(concept), explanation=f"{t.name} requires background {f.label(d)} "
                                                                f"and excludes {f.label(concept)}")
                         break

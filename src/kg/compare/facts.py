@@ -218,10 +218,12 @@ def read_facts(store: object) -> Facts:
             tf.condition_ancestors |= closure.get(c, set())
         tf.condition_ancestors -= tf.conditions
 
-    for t, iv, drug, _bg in rows(_query("trial-drugs")):
+    for t, iv, drug, _bg, iv_label in rows(_query("trial-drugs")):
         tf = trials.get(t)
         if tf is not None:
             tf.gives.setdefault(drug, set()).add(iv)
+            if iv_label:
+                f.labels.setdefault(iv, iv_label)
 
     for drug, label, cls, clabel in rows(_query("drugs")):
         f.drug_classes.setdefault(drug, set())

@@ -15,6 +15,7 @@ from rdflib.namespace import RDF, RDFS
 from kg import vocab as V
 from kg.compare.comparable import Comparability
 from kg.compare.conflicts import Conflict
+from kg.compare.facts import Facts
 
 Triple = tuple[str, str, object]
 
@@ -23,35 +24,58 @@ _TYPE, _COMMENT, _LABEL = str(RDF.type), str(RDFS.comment), str(RDFS.label)
 
 def _short(iri: str) -> str:
     return iri.rsplit("/", 1)[-1]
+
+
 _PART_PROPS = {
     "condition": V.conditionScore, "drug": V.drugScore, "mechanism": V.mechanismScore, "target": V.targetScore,
     "drugClass": V.drugClassScore, "design": V.designScore, "population": V.populationScore,
 }
 
 
-def conflict_triples(conflicts: Iterable[Conflict]) -> Iterator[Triple]:
+def side_texts(c: Conflict, facts: Facts) -> tuple[str, str]:
+    """What each side of a conflict says: criterion text, or A's interventions."""
+    if c.criterion_a:
+        a = facts.criterion_text.get(c.criterion_a, "")
+    elif c.interventions_a:
+        a = "intervention: " + "; ".join(facts.label(iv) for iv in c.interventions_a)
+    else:
+        a = ""
+    return a, facts.criterion_text.get(c.criterion_b, "") if c.criterion_b else ""
+
+
+def conflict_triples(conflicts: Iterable[Conflict], facts: Facts) -> Iterator[Triple]:
     """Triples of kg:Conflict nodes (IRI = hash of kind, trials and sources)."""
+    kinds = {k: URIRef(V.conflict_kind(k)) for k in V.CONFLICT_KINDS}
+    p = {name: str(getattr(V, name)) for name in (
+        "conflictKind", "trialA", "trialB", "criterionA", "criterionB", "interventionA", "sharedConcept",
+        "sharedConceptLabel", "washoutEver", "washoutDays", "sideAText", "sideBText", "windowText")}
+    conflict_type = URIRef(V.Conflict)
     for c in conflicts:
         node = str(V.conflict_iri(c.key))
-        yield node, _TYPE, URIRef(V.Conflict)
-        yield node, str(V.conflictKind), URIRef(V.conflict_kind(c.kind))
-        yield node, str(V.trialA), URIRef(c.trial_a)
-        yield node, str(V.trialB), URIRef(c.trial_b)
+        yield node, _TYPE, conflict_type
+        yield node, p["conflictKind"], kinds[c.kind]
+        yield node, p["trialA"], URIRef(c.trial_a)
+        yield node, p["trialB"], URIRef(c.trial_b)
         if c.criterion_a:
-            yield node, str(V.criterionA), URIRef(c.criterion_a)
+            yield node, p["criterionA"], URIRef(c.criterion_a)
         if c.criterion_b:
-            yield node, str(V.criterionB), URIRef(c.criterion_b)
-        if c.intervention_a:
-            yield node, str(V.interventionA), URIRef(c.intervention_a)
+            yield node, p["criterionB"], URIRef(c.criterion_b)
+        for iv in c.interventions_a:
+            yield node, p["interventionA"], URIRef(iv)
         for x in c.concepts:
-            yield node, str(V.sharedConcept), URIRef(x)
-        if c.concept_label:
-            yield node, str(V.sharedConceptLabel), c.concept_label
+            yield node, p["sharedConcept"], URIRef(x)
+        # Every row value is always present (an empty string at worst), so the named query
+        # reads a conflict with one star pattern and no OPTIONAL (decision 0011).
+        yield node, p["sharedConceptLabel"], c.concept_label or ""
+        side_a, side_b = side_texts(c, facts)
+        yield node, p["sideAText"], side_a
+        yield node, p["sideBText"], side_b
+        yield node, p["windowText"], c.window_text() or ""
         if c.kind == "washout":
             if c.ever:
-                yield node, str(V.washoutEver), True
+                yield node, p["washoutEver"], True
             elif c.window_days is not None:
-                yield node, str(V.washoutDays), int(c.window_days)
+                yield node, p["washoutDays"], int(c.window_days)
         yield node, _COMMENT, c.explanation
         what = f" ({c.concept_label})" if c.concept_label else ""
         yield node, _LABEL, f"{c.kind}: {_short(c.trial_a)} → {_short(c.trial_b)}{what}"

@@ -8,6 +8,12 @@ module finds those mentions with the same lexicons and rules, so that what kg re
 in a text can be measured span by span (``benchmarks/criteria_chia.py``) and later linked.
 Mentions are not written to the graph; constraints are.
 
+Names come from kg's lexicons, general rules (an INN stem, a name compared with a number,
+an abbreviation defined in parentheses after a typed name) and, for conditions, a
+gazetteer of disease names read at first use from the shared ontology slices
+(``ONTOLOGIES``; none when absent). ``negated_mentions`` gives the entities in the scope
+of a negation or exception cue ("no …", "without …", "except …").
+
 Spans follow the convention of entity annotation: a Value is the comparator, number(s)
 and unit ("≥ 18 years", "3-4", "> 2 x ULN"); a Temporal mention is the window phrase
 ("within 6 months prior to screening", "for at least 3 months") or a time cue word
@@ -23,8 +29,12 @@ name as written.
 
 from __future__ import annotations
 
+import csv
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from kg.criteria import lexicon as lx
 from kg.criteria import units
@@ -133,8 +143,8 @@ def _values(text: str) -> list[Mention]:
 
 #: Qualitative results and levels that annotators mark as the value of a test or measure.
 _RESULT = re.compile(
-    r"(?<![\w-])(?:positive|negative|sero-?positiv\w*|sero-?negativ\w*|positivity|abnormal|normal|elevated|increased|"
-    r"decreased|reduced|detectable|undetectable|\+)(?![\w-])",
+    r"(?:(?<![\w-])|(?<=[A-Za-z0-9]-))(?:positive|negative|sero-?positiv\w*|sero-?negativ\w*|positivity|abnormal|"
+    r"normal|elevated|decreased|reduced|detectable|undetectable)(?![\w-])|(?<![\w-])\+(?![\w-])",
     re.I,
 )
 #: Roman-numeral stages, classes and grades ("stage III or IV", "NYHA class II-IV", "ASA I-III").
@@ -167,7 +177,7 @@ _WINDOW = re.compile(
 _WIN_ONE = re.compile(r"(?<![\w-])(?:in|within|during|over)\s+the\s+(?:past|last|previous|prior|preceding)\s+(?:year|month|week|day)\b", re.I)
 _CUE = re.compile(
     r"(?<![\w-])(?:(?:a\s+)?(?:past\s+|prior\s+|previous\s+)?history\s+of|medical\s+history|hx|current|previous|prior(?!\s+to)|"
-    r"past|ongoing|recently|recent|concomitant(?:ly)?|preexisting|"
+    r"past|ongoing|recently|recent|concomitant(?:ly)?|pre-?existing|"
     r"at\s+(?:the\s+time\s+of\s+)?(?:screening|baseline|enrol(?:l)?ment|entry|randomi[sz]ation|inclusion)(?:\s+visit)?|"
     r"during\s+(?:the\s+)?(?:course\s+of\s+(?:the\s+)?|duration\s+of\s+(?:the\s+)?)?(?:study|trial|screening|treatment)(?:\s+(?:period|participation))?|"
     r"at\s+(?:the\s+)?(?:screening|baseline)\s+visit|at\s+(?:the\s+)?time\s+of\s+(?:study\s+)?(?:entry|enrol(?:l)?ment|inclusion|screening)|"
@@ -175,20 +185,38 @@ _CUE = re.compile(
     r"pre-?operative(?:ly)?|post-?operative(?:ly)?|peri-?operative(?:ly)?|"
     r"on\s+day\s*\d+|at\s+the\s+time\s+of\s+(?:surgery|enrol(?:l)?ment|screening|randomi[sz]ation|inclusion)|"
     r"at\s+any\s+time|ever|lifetime|"
+    r"at\s+(?:study|trial)\s+(?:entry|screening|enrol(?:l)?ment|start|inclusion)|(?:on|at)\s+(?:the\s+)?(?:screening|visit\s*\d+)|"
+    r"at\s+birth|(?:pre|post)[\s-]?bronchodilator|"
     r"(?:prior\s+to|before)\s+" + _REF + r")(?![\w-])",
     re.I,
 )
 
 
+#: A length of time right after these words is the value of a measure (survival, gestation,
+#: a duration), not a window in the patient's history.
+_DURATION_OF = re.compile(r"(?:life\s+expectancy|survival|surviv\w*|gestation(?:al\s+age)?|duration|lasting|lasted|"
+                          r"interval|age)\b[^.;,]*$", re.I)
+
+
+#: A time relative to an event: a temporal preposition and the event's noun phrase
+#: ("after surgery", "prior to the injury", "during pregnancy").
+_EVENT = re.compile(
+    r"(?<![\w-])(?:during|after|before|prior\s+to)\s+"
+    r"(?:the\s+|their\s+|his\s+|her\s+|a\s+|an\s+|this\s+|each\s+)?(?!(?:and|or|the|a|an)\b)[A-Za-z][\w/-]*"
+    r"(?:\s+(?!(?:and|or|with|for|of|to|in|who|that|which|is|are|was|were|be|been|has|have|had|at|on|by|from|as|if|than)\b)"
+    r"[A-Za-z][\w/-]*){0,2}", re.I)
+
+
 def _temporal(text: str) -> list[Mention]:
     out: list[Mention] = []
     taken: list[tuple[int, int]] = []
-    for rx in (_WINDOW, _WIN_ONE, _CUE):
+    for rx in (_WINDOW, _WIN_ONE, _CUE, _EVENT):
         for m in rx.finditer(text):
             s, e = m.start(), m.end()
             if rx is _WINDOW and not (m.group("lead") or m.group("last") or m.group("trail")
-                                      or (m.group("cmp") and not m.group("unit").lower().startswith("y"))):
-                continue  # "18 years" alone (or "≥ 18 years") is an age or a duration value, not a window
+                                      or (m.group("cmp") and not m.group("unit").lower().startswith("y")
+                                          and not _DURATION_OF.search(text[max(0, s - 45):s]))):
+                continue  # "18 years" alone, or "life expectancy > 3 months", is a value, not a window
             if any(a < e and s < b for a, b in taken):
                 continue
             taken.append((s, e))
@@ -211,10 +239,36 @@ _MEASURE = re.compile(
     r"fasting\s+(?:blood\s+|plasma\s+)?glucose|hba1c|a1c|body\s+mass\s+index|bmi|intraocular\s+pressure|iop|"
     r"intracranial\s+pressure|karnofsky(?:\s+performance\s+(?:status|score))?|(?:ecog\s+)?performance\s+status|ecog|"
     r"vital\s+signs|"
-    r"(?:(?!(?:the|of|a|an|any|laboratory|lab|initial|screening)\s)[A-Za-z][\w-]*\s+)?(?:tests?|testing|levels?|counts?|concentrations?|acuity|thickness|serolog(?:y|ies))|"
-    r"(?-i:[A-Z][A-Za-z-]*)\s+(?:score|scale|index|questionnaire|inventory))(?![\w-])",
+    r"(?:(?!(?:the|of|a|an|any|laboratory|lab|initial|screening|in|for|on|to|with|by|at|from|and|or|no|not)\s)[A-Za-z][\w-]*\s+)?(?:tests?|testing|levels?|counts?|concentrations?|acuity|thickness|serolog(?:y|ies)|"
+    r"diameter|volume|length|circumference|size|gradient|velocity|clearance)|"
+    r"(?-i:[A-Z][A-Za-z-]*)(?:\s+(?-i:[a-z][a-z-]{3,})){0,2}\s+(?:score|scale|index|questionnaire|inventory|rating\s+scale))(?![\w-])",
     re.I,
 )
+#: An analyte name followed by these words names a therapy or a process, not a measured
+#: value ("glucose-lowering therapy", "lipid metabolism").
+_NOT_MEASURED_AFTER = re.compile(r"[\s-]+(?:lowering|reducing|metabolism|monitors?|supplement\w*)(?![\w-])", re.I)
+#: Something compared with a number is a measurement: an acronym or mixed-case name
+#: ("MADRS ≥ 20", "PHQ-9 score > 10", "eGFR < 30") or a body weight ("weighing > 50 kg").
+_CMP_AHEAD = (r"(?=\s*(?:total\s+)?(?:score|level|value|result)?\s*(?:of\s+|is\s+|was\s+)?(?:≥|≤|>=|<=|>|<|=|⩾|⩽|of\s+\d|"
+              r"(?:greater|less|more|lower|higher|fewer)\s+than|at\s+least|at\s+most|above|below|between)\s*\d)")
+_COMPARED = re.compile(
+    r"(?<![\w-])(?:(?-i:[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9-]*)|(?:body\s+)?weigh(?:t|ing|s))(?![\w-])" + _CMP_AHEAD, re.I)
+#: An organ's function stated as adequate or not is measured by tests ("adequate bone
+#: marrow function (ANC ≥ …)"): the organ-function phrase is a measurement.
+_ORGAN_FUNCTION = re.compile(
+    r"(?<![\w-])(?:adequate|normal|sufficient|good|satisfactory|acceptable|preserved|abnormal|poor)\s+"
+    r"(?:[\w-]+,?\s+(?:and\s+|or\s+)?){0,3}?(?P<m>(?:liver|renal|kidney|bone\s+marrow|hepatic|cardiac|thyroid|lung|"
+    r"pulmonary|organ|marrow|hematologic(?:al)?|haematologic(?:al)?|respiratory)\s+functions?)(?![\w-])", re.I)
+#: A named set of diagnostic or response criteria ("DSM-IV criteria", "WHO criteria", "RECIST").
+_NAMED_CRITERIA = re.compile(r"(?<![\w-])(?-i:[A-Z][A-Z0-9-]{1,9}(?:\s+(?:IV|V|\d(?:\.\d)?))?)\s+criteria(?![\w-])", re.I)
+#: A virus named with a test result is the serology measured ("HIV positive", "negative for HCV").
+_VIRUS = r"(?:HIV|HBV|HCV|human\s+immunodeficiency\s+virus|hepatitis\s+[BC](?:\s+virus)?)"
+_SEROLOGY = re.compile(
+    r"(?<![\w-])" + _VIRUS + r"(?:[\s-]*[12])?(?=\s*(?:\+|[\s-]*(?:positive|negative|sero-?positive|"
+    r"sero-?negative|status|serolog\w*|test)))|(?<=positive\sfor\s)" + _VIRUS + r"|(?<=negative\sfor\s)" + _VIRUS, re.I)
+#: Hormones measured in blood or urine that the analyte table does not list.
+_HORMONES = re.compile(r"(?<![\w-])(?:(?:beta[\s-]?|β[\s-]?)?hcg|fsh|lh|tsh|follicle[\s-]stimulating\s+hormone|"
+                       r"luteini[sz]ing\s+hormone|thyroid[\s-]stimulating\s+hormone|human\s+chorionic\s+gonadotropin)(?![\w-])", re.I)
 #: Generic drug words that annotators mark as a drug mention.
 _DRUG_WORDS = re.compile(
     r"(?<![\w-])(?:(?:the\s+)?(?:study|investigational|trial|experimental|concomitant)\s+(?:drugs|medications|medicines|products?|agents)|"
@@ -236,7 +290,7 @@ _COMMON_DRUGS = (
     r"oxaliplatin", r"fluorouracil", r"5-fu", r"capecitabine", r"gemcitabine", r"doxorubicin", r"epirubicin", r"paclitaxel",
     r"docetaxel", r"etoposide", r"vincristine", r"irinotecan", r"trastuzumab", r"bevacizumab", r"interferons?", r"erythropoietin",
     r"epoetin", r"filgrastim", r"penicillins?", r"amoxicillin", r"vancomycin", r"colistin", r"isoniazid", r"rifampicin", r"rifampin",
-    r"fluconazole", r"acyclovi", r"tenofovi", r"lamivudine", r"entecavi", r"ribavirin", r"zidovudine", r"efavirenz",
+    r"fluconazole", r"acyclovir", r"tenofovir", r"lamivudine", r"entecavir", r"ribavirin", r"zidovudine", r"efavirenz",
     r"fluoxetine", r"sertraline", r"paroxetine", r"citalopram", r"escitalopram", r"venlafaxine", r"duloxetine", r"bupropion",
     r"mirtazapine", r"trazodone", r"lithium", r"valproate", r"valproic\s+acid", r"carbamazepine", r"lamotrigine", r"levetiracetam",
     r"topiramate", r"gabapentin", r"pregabalin", r"phenytoin", r"haloperidol", r"olanzapine", r"quetiapine", r"risperidone",
@@ -256,23 +310,38 @@ _COMMON_DRUGS = (
     r"antipsychotics?", r"neuroleptics?", r"benzodiazepines?", r"anxiolytics?", r"hypnotics?", r"sedatives?", r"anticonvulsants?",
     r"antiepileptics?", r"antihistamines?", r"antihypertensives?", r"antiarrhythmics?", r"antiemetics?", r"laxatives?",
     r"bronchodilators?", r"(?:inhaled\s+|systemic\s+|oral\s+|topical\s+)?(?:cortico)?steroids?", r"glucocorticoids?",
-    r"immunosuppressants?", r"immunosuppressive\s+(?:drugs?|agents?|medications?)", r"chemotherap(?:y|ies|eutic\s+agents?)",
+    r"immunosuppressants?", r"immunosuppressive\s+(?:drugs?|agents?|medications?)", r"chemotherapeutic\s+(?:agents?|drugs?)",
     r"cytotoxic\s+(?:drugs?|agents?)", r"vasopressors?", r"inotropes?", r"thrombolytics?", r"(?:local\s+|general\s+)?anaesthetics?",
     r"(?:local\s+|general\s+)?anesthetics?", r"muscle\s+relaxants?", r"psychotropics?(?:\s+(?:drugs?|medications?))?",
-    r"hormonal\s+(?:contraceptives?|contraception|therapy|treatment)", r"hormone\s+replacement\s+therapy", r"hrt",
+    r"hormonal\s+contraceptives?",
     r"(?:oral\s+)?hypoglyc(?:a)?emic\s+(?:agents?|drugs?)", r"antidiabetic\s+(?:agents?|drugs?|medications?)",
     r"proton\s+pump\s+inhibitors?", r"ppis?", r"ssris?", r"snris?", r"maois?", r"tricyclic\s+antidepressants?", r"tcas?",
     r"noacs?", r"doacs?", r"vitamin\s+k\s+antagonists?", r"biologics?", r"vaccines?", r"immunoglobulins?", r"ivig",
+    r"anti-(?:coagulants?|platelets?|hypertensives?|depressants?|psychotics?|biotics?|convulsants?|epileptics?|histamines?|"
+    r"inflammatory\s+(?:drugs?|agents?|medications?)|emetics?|virals?|fungals?|arrhythmics?|diabetics?|retrovirals?)",
+    r"narcotics?", r"macrolides?", r"thyroid\s+hormones?", r"(?:eye|ear|nasal)\s+drops", r"nitrates",
+    r"mood\s+stabili[sz]ers?", r"aminoglycosides?", r"bisphosphonates?", r"sul(?:ph|f)onamides?", r"psychostimulants?",
+    r"mucolytics?", r"nitrosoureas?", r"fluoropyrimidines?", r"(?:major\s+|minor\s+)?tranquili[sz]ers?",
+    r"glucocorticosteroids?", r"retinoids?", r"peginterferons?", r"(?:levo)?thyroxine?", r"st\.?\s+john'?s\s+wort",
+    r"valerian", r"kava(?:\s+kava)?", r"ginkgo(?:\s+biloba)?", r"ginseng",
+    # a mechanism named by its target: "PARP inhibitors", "alpha-1 blockers", "GnRH agonist"
+    r"[\w-]+\s+(?:receptor\s+)?(?:inhibitors?|blockers?|antagonists?|agonists?)",
 )
-#: Common INN stems (WHO naming scheme), matched at the end of a word of 6+ letters.
+#: Common INN stems (WHO naming scheme), matched at the end of a word of 7+ letters.
 _STEMS = ("mab", "tinib", "ciclib", "parib", "limus", "pril", "sartan", "olol", "statin", "azole", "cillin", "mycin",
           "floxacin", "cycline", "gliptin", "gliflozin", "glutide", "dipine", "prazole", "setron", "triptan", "azepam",
           "azolam", "barbital", "caine", "profen", "oxetine", "tidine", "dronate", "lukast", "terol", "platin", "taxel",
           "rubicin", "grel", "xaban", "gatran", "semide", "thiazide", "azosin", "afil", "curium", "curonium", "fentanil",
           "codone", "morphone", "tropium", "parin", "vudine", "navir", "previr", "asvir", "buvir", "tegravir", "virine",
-          "cept", "kinra", "leukin", "poetin", "grastim", "relin", "relix", "lutamide", "trozole", "plase", "tide")
+          "cept", "kinra", "leukin", "poetin", "grastim", "relin", "relix", "lutamide", "trozole", "plase", "tide",
+          # more WHO INN stems (antidepressants, antipsychotics, steroids, antivirals, kinase inhibitors, …)
+          "pramine", "triptyline", "apine", "peridone", "peridol", "osin", "zolamide", "coxib", "glinide", "sonide",
+          "methasone", "nisolone", "cortisone", "tecan", "trexate", "citabine", "rafenib", "zomib", "lisib", "degib",
+          "gabalin", "apentin", "racetam", "pamil", "tiazem", "conazole", "cyclovir", "ciclovir", "amivir",
+          "fovir", "cavir", "desivir", "micin", "oxacin", "zodone", "famide", "mustine", "tretin", "tinoin", "coumon",
+          "farin", "parinux", "vaptan", "lamine", "ozide", "formin")
 _COMMON_RE = re.compile(r"(?<![\w-])(?:" + "|".join(_COMMON_DRUGS) + r")(?![\w-])", re.I)
-_STEM_RE = re.compile(r"(?<![\w-])[A-Za-z][a-z]{2,}(?:" + "|".join(_STEMS) + r")s?(?![\w-])")
+_STEM_RE = re.compile(r"(?<![\w-])[A-Za-z][a-z]+(?:" + "|".join(_STEMS) + r")s?(?![\w-])")
 #: Words that end like an INN stem but are not drugs.
 _NOT_STEM = frozenset({"peptide", "peptides", "nucleotide", "nucleotides", "polypeptide", "polypeptides", "pesticide",
                        "pesticides", "insecticide", "herbicide", "suicide", "suicides", "homicide", "excipient",
@@ -285,11 +354,113 @@ _CONDITION_WORDS = re.compile(
     r"sepsis|septic\s+shock|(?:cardiogenic\s+)?shock|trauma|sleep\s+apn(?:o)?ea|obstructive\s+sleep\s+apn(?:o)?ea|osa|"
     r"transient\s+ischa?emic\s+attacks?|tia|overweight|vomiting|nausea|ascites|delirium|anxiety|coma|"
     r"claustrophobia|porphyria|pneumonia|aneurysms?|constipation|wheezing|menopause|(?:post-?)?menopausal|"
-    r"infertility|pre-?eclampsia|eclampsia|exacerbations?|relapse|smokers?|smoking|fever|diabetic|"
-    r"(?:medical\s+)?(?:conditions?|illness(?:es)?)|symptoms?|complications?)(?![\w-])",
+    r"infertility|pre-?eclampsia|eclampsia|pregnan(?:t|cy|cies)(?![\w-]|\s+test)|exacerbations?|relapse|smokers?|smoking|fever|diabetic|"
+    r"(?:medical\s+)?(?:conditions?|illness(?:es)?)|symptoms?|complications?|"
+    # signs and symptoms, and states of a person, that name no disease
+    r"dyspn(?:o)?ea|dizziness|rash(?:es)?|bradycardia|tachycardia|inflammation|syncope|fatigue|headaches?|cough|"
+    r"diarrh(?:o)?ea|palpitations?|pruritus|itching|insomnia|jaundice|tremors?|hypoxia|vertigo|lightheadedness|"
+    r"dysphagia|tinnitus|alopecia|angioedema|urticaria|hallucinations?|paralysis|convulsions?|bruising|fainting|"
+    r"numbness|weakness|malaise|chills|sweating|cyanosis|ha?ematuria|hemoptysis|wheez\w+|obese|hypertensive|"
+    r"immunocompromised|immunosuppressed|disabilit(?:y|ies)|good\s+(?:general\s+)?(?:physical\s+)?health|"
+    r"high\s+(?:blood\s+pressure|cholesterol)|sexually\s+active|surgically\s+steril\w+|pre-?menopausal|(?:in)?fertile)(?![\w-])",
     re.I,
 )
 
+#: Disease vocabularies read at first use from the shared ontology slices (see SOURCE.md
+#: there): Human Disease Ontology labels and exact synonyms (CC0), and the labels on both
+#: sides of Mondo's exact mappings (Mondo, NCIt, MeSH, EFO, ICD-10-CM names; Mondo, CC BY
+#: 4.0). Nothing of them is copied into kg. Absent directory: no gazetteer, fewer mentions.
+#: ``KG_ONTOLOGIES`` names the directory; by default the ``../shared/data/ontologies`` beside a
+#: source checkout (where the benchmark and the tests find it).
+ONTOLOGIES = Path(os.environ.get("KG_ONTOLOGIES")
+                  or Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "ontologies")
+_GAZ_WORD = re.compile(r"[A-Za-z0-9]+")
+#: Vocabulary names that in criteria prose are ordinary words, not a condition.
+_GAZ_SKIP = frozenset(
+    "disease disorder syndrome condition finding injury cancer tumor tumour neoplasm infection lesion pain "
+    "abnormality symptom sign death deficiency carrier obesity allergy pregnancy lactation fever "
+    "stable recovered dependent sensitivity normal positive negative history state status age male female "
+    "healthy other unknown none all function weakness mass diagnosis failure".split())
+
+
+@lru_cache(maxsize=1)
+def _condition_gazetteer() -> tuple[dict[str, tuple[tuple[str, ...], ...]], frozenset[str]]:
+    """(first word -> names as word tuples, longest first; case-sensitive acronyms)."""
+    names: set[tuple[str, ...]] = set()
+    acronyms: set[str] = set()
+
+    def add(name: str) -> None:
+        name = name.strip().strip('"')
+        if not name or "," in name or len(name) > 60:
+            return  # inverted labels ("cancer, breast") are never written that way in prose
+        if re.fullmatch(r"[A-Z][A-Z0-9]{2,6}", name):
+            acronyms.add(name)
+            return
+        words = tuple(w.lower() for w in _GAZ_WORD.findall(name))
+        if (not words or len("".join(words)) < 5 or " ".join(words) in _GAZ_SKIP or words[0].isdigit()
+                or (len(words) <= 2 and words[-1].isdigit())):
+            return  # too short, too generic, or a grade/type number ("grade 2")
+        names.add(words)
+
+    doid = ONTOLOGIES / "doid"
+    try:
+        with (doid / "HumanDO.tsv").open(encoding="utf-8") as fh:
+            for row in csv.reader(fh, delimiter="\t"):
+                if len(row) > 1 and row[0].strip('"').startswith("DOID:"):
+                    add(row[1])
+        for obo in sorted(doid.glob("*.obo")):
+            for line in obo.read_text(encoding="utf-8").splitlines():
+                if line.startswith("name: "):
+                    add(line[6:])
+                elif line.startswith("synonym: ") and " EXACT" in line:
+                    add(line.split('"')[1] if line.count('"') >= 2 else "")
+        for tsv in sorted((ONTOLOGIES / "mondo").glob("mondo_exactmatch_*.sssom.tsv")):
+            with tsv.open(encoding="utf-8") as fh:
+                rows = csv.DictReader((ln for ln in fh if not ln.startswith("#")), delimiter="\t")
+                for row in rows:
+                    add(row.get("subject_label") or "")
+                    add(row.get("object_label") or "")
+    except OSError:
+        return {}, frozenset()
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for words in names:
+        index.setdefault(words[0], []).append(words)
+    return ({k: tuple(sorted(v, key=len, reverse=True)) for k, v in index.items()}, frozenset(acronyms))
+
+
+def _gazetteer_conditions(text: str) -> list[tuple[int, int]]:
+    """Spans of disease names from the ontology vocabularies (longest name at each word)."""
+    index, acronyms = _condition_gazetteer()
+    if not index and not acronyms:
+        return []
+    toks = [(m.group(0), m.start(), m.end()) for m in _GAZ_WORD.finditer(text)]
+    low = [t[0].lower() for t in toks]
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(toks):
+        hit = 0
+        if toks[i][0] in acronyms:
+            hit = 1
+        else:
+            for words in index.get(low[i], ()):
+                n = len(words)
+                if tuple(low[i:i + n]) == words:
+                    hit = n
+                    break
+        if hit:
+            out.append((toks[i][1], toks[i + hit - 1][2]))
+            i += hit
+        else:
+            i += 1
+    return out
+
+
+#: A therapy phrase naming a treatment modality, not a substance ("chemotherapy",
+#: "immunosuppressive therapy", "antiviral treatment"): a procedure, not a drug mention.
+_MODALITY = re.compile(r"(?:therap(?:y|ies)|treatments?|radiation)\s*$", re.I)
+#: A drug-class adjective followed by "therapy"/"treatment" names the modality, not a substance.
+_CLASS_ADJECTIVE = re.compile(r"anti-?\w+|immunosuppressive|hormonal|biologic|cytotoxic", re.I)
+_MODALITY_AFTER = re.compile(r"\s+(?:therap(?:y|ies)|treatments?)(?![\w-])", re.I)
 #: Therapy names of the lexicon that are procedures, not drugs.
 _PROCEDURES = frozenset({"radiotherapy", "surgery", "plasmapheresis", "plasma exchange", "transplantation",
                          "stem cell transplantation", "dialysis"})
@@ -298,33 +469,65 @@ _PROCEDURES = frozenset({"radiotherapy", "surgery", "plasmapheresis", "plasma ex
 def _lexicon(text: str) -> list[Mention]:
     out: list[Mention] = []
     for a, s, e in lx.find_analytes(text):
-        out.append(Mention("Measurement", (s, e), text[s:e]))
+        if not _NOT_MEASURED_AFTER.match(text, e):
+            out.append(Mention("Measurement", (s, e), text[s:e]))
     for i, s, e in lx.find_instruments(text):
         out.append(Mention("Measurement", (s, e), text[s:e]))
     for m in _MEASURE.finditer(text):
         s = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
         out.append(Mention("Measurement", (s, m.end()), text[s:m.end()]))
+    for rx in (_COMPARED, _HORMONES, _NAMED_CRITERIA, _SEROLOGY):
+        for m in rx.finditer(text):
+            out.append(Mention("Measurement", (m.start(), m.end()), m.group(0)))
+    for m in _ORGAN_FUNCTION.finditer(text):
+        out.append(Mention("Measurement", (m.start("m"), m.end("m")), m.group("m")))
     for s, e in _morph_heads(text):
+        out.append(Mention("Condition", (s, e), text[s:e]))
+    for s, e in _gazetteer_conditions(text):
         out.append(Mention("Condition", (s, e), text[s:e]))
     if _DISEASE_GATE.open(text.lower()):
         for m in _DISEASE_RE.finditer(text):
-            out.append(Mention("Condition", (m.start(), m.end()), m.group(0)))
+            if not re.search(r"transplant", m.group(0), re.I):  # a transplant is a procedure
+                out.append(Mention("Condition", (m.start(), m.end()), m.group(0)))
     for m in _CONDITION_WORDS.finditer(text):
         out.append(Mention("Condition", (m.start(), m.end()), m.group(0)))
     for name, is_class, s, e in lx.find_drugs(text):
-        if name not in _PROCEDURES:
+        if name not in _PROCEDURES and not _MODALITY.search(text[s:e]):
             out.append(Mention("Drug", (s, e), text[s:e]))
     for rx in (_DRUG_WORDS, _COMMON_RE, _STEM_RE):
         for m in rx.finditer(text):
-            if rx is _STEM_RE and m.group(0).lower() in _NOT_STEM:
+            if rx is _STEM_RE and (m.group(0).lower() in _NOT_STEM or len(m.group(0)) < 7):
                 continue
+            if _CLASS_ADJECTIVE.fullmatch(m.group(0)) and _MODALITY_AFTER.match(text, m.end()):
+                continue  # "antiviral treatment", "anti-platelet therapy": a treatment modality
             out.append(Mention("Drug", (m.start(), m.end()), m.group(0)))
+    return out
+
+
+#: An abbreviation defined in parentheses right after a name: "ventricular tachycardia (VT)".
+_ABBREV_DEF = re.compile(r"\s*\(\s*(?P<a>(?-i:[A-Z][A-Za-z0-9-]{0,8}[A-Z0-9]))\s*\)")
+
+
+def _abbreviations(text: str, found: list[Mention]) -> list[Mention]:
+    """Mentions of abbreviations the text defines for a Condition, Drug or Measurement name:
+    the definition itself and every later use of the abbreviation, typed like the name."""
+    out: list[Mention] = []
+    for m in found:
+        if m.etype not in ("Condition", "Drug", "Measurement"):
+            continue
+        d = _ABBREV_DEF.match(text, m.span[1])
+        if d is None or d.group("a").lower() == m.text.lower():
+            continue
+        for u in re.finditer(r"(?<![\w-])" + re.escape(d.group("a")) + r"(?![\w-])", text[d.start("a"):]):
+            a, b = d.start("a") + u.start(), d.start("a") + u.end()
+            out.append(Mention(m.etype, (a, b), text[a:b]))
     return out
 
 
 def _find(text: str) -> list[Mention]:
     """``find_mentions`` without its guard (the property tests call this one)."""
     found = _lexicon(text) + _temporal(text)
+    found += _abbreviations(text, found)
     temporal = [m.span for m in found if m.etype == "Temporal"]
     found += [v for v in _values(text) + _qualitative(text)
               if not any(a <= v.span[0] and v.span[1] <= b for a, b in temporal)]
@@ -337,6 +540,38 @@ def _find(text: str) -> list[Mention]:
         kept.append(m)
         last_end[m.etype] = m.span[1]
     return kept
+
+
+#: Cues whose scope (to the next stop) holds negated entities: "no", "without", "non-",
+#: and exceptions ("except", "other than", "excluding"), which Chia also annotates as negation.
+_NEG_SCOPE_CUE = re.compile(
+    r"(?<![\w-])(?:no|not|without|never|neither|nor|absence\s+of|free\s+of|lack\s+of|negative\s+for|"
+    r"except(?:\s+for)?|with\s+the\s+exception\s+of|other\s+than|excluding|apart\s+from|non)(?:\s+|-)", re.I)
+_NEG_SCOPE_STOP = re.compile(r"[;:.()\[\]]|\b(?:but|unless|however|who|which|that|if|with(?!out)|and\s+(?:has|have|is|are|must))\b", re.I)
+
+
+def negated_mentions(text: str) -> list[Mention]:
+    """Condition, Drug and Measurement mentions in the scope of a negation or exception cue,
+    typed ``Negation`` (the negated entity, not the cue word), left to right.
+
+    >>> [m.text for m in negated_mentions("No history of asthma; aspirin allowed")]
+    ['asthma']
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        text = text[:MAX_CHARS]
+        ents = [m for m in _find(text) if m.etype in ("Condition", "Drug", "Measurement")]
+        out: list[Mention] = []
+        for cue in _NEG_SCOPE_CUE.finditer(text):
+            stop = _NEG_SCOPE_STOP.search(text, cue.end(), min(len(text), cue.end() + 80))
+            end = stop.start() if stop else min(len(text), cue.end() + 80)
+            for m in ents:
+                if cue.end() <= m.span[0] < end and not any(o.span == m.span for o in out):
+                    out.append(Mention("Negation", m.span, m.text))
+        return sorted(out, key=lambda m: m.span)
+    except Exception:  # never raises, like find_mentions
+        return []
 
 
 def find_mentions(text: str) -> list[Mention]:

@@ -66,10 +66,10 @@ NUMW = NUM + r"|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifte
 _COMPARATORS: list[tuple[str, str]] = [
     (r"not\s+(?:more|greater|higher)\s+than|no\s+(?:more|greater|higher)\s+than|not\s+(?:to\s+)?exceed(?:ing)?|"
      r"less\s+than\s+or\s+equal\s+to|lower\s+than\s+or\s+equal\s+to|equal\s+to\s+or\s+(?:less|lower)\s+than|"
-     r"≤|<\s*or\s*=|=\s*or\s*<|<=|=<|⩽|at\s+most|up\s+to|maximum(?:\s+of)?|max\.?|or\s+less|or\s+lower|or\s+below|and\s+below", "<="),
+     r"≤|<\s*or\s*=|=\s*or\s*<|<\s*/\s*=|<=|=<|⩽|at\s+most|up\s+to|maximum(?:\s+of)?|max\.?|or\s+less|or\s+lower|or\s+below|and\s+below", "<="),
     (r"not\s+(?:less|lower)\s+than|no\s+(?:less|lower)\s+than|greater\s+than\s+or\s+equal\s+to|"
      r"more\s+than\s+or\s+equal\s+to|higher\s+than\s+or\s+equal\s+to|equal\s+to\s+or\s+(?:greater|more|higher)\s+than|"
-     r"≥|>\s*or\s*=|=\s*or\s*>|>=|=>|⩾|at\s+least|minimum(?:\s+of)?|min\.?|or\s+more|or\s+greater|or\s+higher|or\s+above|and\s+above|or\s+older", ">="),
+     r"≥|>\s*or\s*=|=\s*or\s*>|>\s*/\s*=|>=|=>|⩾|at\s+least|minimum(?:\s+of)?|min\.?|or\s+more|or\s+greater|or\s+higher|or\s+above|and\s+above|or\s+older", ">="),
     (r"greater\s+than|more\s+than|higher\s+than|larger\s+than|in\s+excess\s+of|exceed(?:s|ing)?|above|over|>|older\s+than|elevated\s+above", ">"),
     (r"less\s+than|lower\s+than|fewer\s+than|below|under|<|younger\s+than", "<"),
     (r"equal\s+to|=|of", "="),
@@ -1022,7 +1022,7 @@ _MORPH_WORDS = frozenset(
     "abnormalities metastases metastasis lesion lesions stenosis toxicity toxicities intolerance dementia depression "
     "epilepsy seizure seizures asthma obesity pain bleeding hemorrhage haemorrhage thrombosis embolism infarction edema "
     "oedema impairment hepatitis cirrhosis psychosis schizophrenia migraine glaucoma cataract angina colitis".split())
-_MORPH_NOT = frozenset({"diploma", "coma", "soma", "aroma", "stoma", "osis", "itis"})
+_MORPH_NOT = frozenset({"diploma", "coma", "soma", "aroma", "stoma", "osis", "itis", "diagnosis", "prognosis"})
 _HEAD_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-]{2,}(?![\w-])")
 
 

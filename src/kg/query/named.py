@@ -1,4 +1,4 @@
-"""Named queries: the ``queries/*.rq`` files, their headers, and running them with bound parameters.
+r"""Named queries: the ``queries/*.rq`` files, their headers, and running them with bound parameters.
 
 A query file starts with a header of comment lines::
 
@@ -9,6 +9,14 @@ A query file starts with a header of comment lines::
 ``@param NAME TYPE required|optional[=DEFAULT] DESCRIPTION``. The parameter's value is
 resolved by its type (see :mod:`kg.query.params`) and bound to the variable ``?NAME``
 through the store's substitution mechanism: it is never pasted into the query text.
+
+A pattern line ending in the comment ``# @if NAME`` is kept only when the optional
+parameter ``NAME`` is given. It lets one file answer both "all pairs" and "the pairs of
+one trial" without a DISTINCT over doubled rows (decision 0011): the line's *presence*
+depends on whether a value was given, the value itself is still only ever bound.
+
+>>> only_given("SELECT * WHERE {\n ?c kg:trialA ?trial  # @if trial\n ?c ?p ?o }", set())
+'SELECT * WHERE {\n ?c ?p ?o }'
 """
 
 from __future__ import annotations
@@ -27,6 +35,17 @@ from kg.query.limits import user_query
 from kg.query.params import resolve_param
 
 _PARAM_RE = re.compile(r"^#\s*@param\s+(\S+)\s+(\S+)\s+(required|optional(?:=(\S+))?)\s*(.*)$")
+_IF_RE = re.compile(r"#\s*@if\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+def only_given(text: str, given: set[str]) -> str:
+    """``text`` without the ``# @if NAME`` lines whose parameter is not in ``given``."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        m = _IF_RE.search(line)
+        if m is None or m.group(1) in given:
+            kept.append(line)
+    return "".join(kept)
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,11 @@ def parse_header(text: str, name: str, path: str = "", view: bool = False) -> Na
             params.append(Param(pname, ptype, req == "required", default, desc.strip()))
     if not summary:
         raise QueryError(f"{path or name}: query file has no '# @summary' header line")
+    optional = {p.name for p in params if not p.required and p.default is None}
+    for line in text.splitlines():
+        m = _IF_RE.search(line)
+        if m and m.group(1) not in optional:
+            raise QueryError(f"{path or name}: '# @if {m.group(1)}' names no optional parameter without a default")
     return NamedQuery(name=name, summary=summary, params=tuple(params), text=text, path=path, view=view)
 
 
@@ -150,7 +174,8 @@ def run_named(
             row_limit = int(value)  # type: ignore[call-overload]  # applied to the rows below
             continue
         bindings[p.name] = value
-    result = user_query(store, query.text, bindings, timeout=timeout, allow=allow)  # type: ignore[arg-type]
+    text = only_given(query.text, set(bindings))
+    result = user_query(store, text, bindings, timeout=timeout, allow=allow)  # type: ignore[arg-type]
     if row_limit is not None and result.type == "SELECT":
         result.bindings = list(result.bindings)[:row_limit]
     return QueryRun(query=query, result=result, bindings=bindings)

@@ -194,8 +194,24 @@ def _iri(store: object, raw: str) -> URIRef:
 
 
 #: Resolvers by parameter type; other layers (drugs, conditions) register theirs here.
+def resolve_conflict_kind(store: object, raw: str) -> Node:
+    """A conflict kind's name (``washout``, ``required-excluded``, ...), checked: an unknown
+    kind is an error listing the four, not an empty answer.
+
+    >>> str(resolve_conflict_kind(None, "Washout"))
+    'washout'
+    """
+    from kg import vocab as V
+
+    name = raw.strip().lower().replace("_", "-").replace(" ", "-")
+    if name not in V.CONFLICT_KINDS:
+        raise ParameterError(f"no conflict kind {raw!r}; the kinds are: {', '.join(V.CONFLICT_KINDS)}")
+    return Literal(name)
+
+
 RESOLVERS: dict[str, Callable[[object, str], Node]] = {
     "trial": resolve_trial,
+    "conflict_kind": resolve_conflict_kind,
     "string": lambda store, raw: Literal(raw),
     "integer": _integer,
     "decimal": _decimal,

@@ -430,12 +430,20 @@ def _to_result(raw: object) -> Result:
         res = Result("SELECT")
         res.vars = variables
         rows = []
+        # Large answers repeat their values (a trial, a kind, a criterion's text on every
+        # conflict row): convert each distinct term once.
+        seen: dict[object, object] = {}
+        indexed = list(enumerate(variables))
         for sol in raw:
             row = {}
-            for v in variables:
-                val = to_rdflib(sol[str(v)])
-                if val is not None:
-                    row[v] = val
+            for i, v in indexed:
+                term = sol[i]
+                if term is None:
+                    continue
+                val = seen.get(term)
+                if val is None:
+                    val = seen[term] = to_rdflib(term)
+                row[v] = val
             rows.append(row)
         res.bindings = rows
         return res
