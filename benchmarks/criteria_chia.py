@@ -368,7 +368,9 @@ def _score(files: list[Path], tallies: dict[str, Tally], strict: Tally,
     """Add the counts of ``files`` to ``tallies`` / ``strict``; return the number of lines.
 
     When ``missed`` is given, the text of every gold entity no kg mention overlaps is
-    appended to ``missed[type]`` (``benchmarks/criteria_chia_missed.py`` ranks them).
+    appended to ``missed[type]``, and of every kg mention no gold entity overlaps to
+    ``missed["spurious:" + type]``, each with a tab and its line
+    (``benchmarks/criteria_chia_missed.py`` ranks them).
     ``judge_all``: also count kg mentions inside unjudged (out-of-scope) spans."""
     n_lines = 0
     for txt in files:
@@ -406,8 +408,10 @@ def _score(files: list[Path], tallies: dict[str, Tally], strict: Tally,
                 else:
                     if len(tl.examples_spurious) < 15:
                         tl.examples_spurious.append(text[m.span[0]:m.span[1]])
-                    if missed is not None:
-                        missed.setdefault("spurious:" + t, []).append(text[m.span[0]:m.span[1]])
+                    if missed is not None:  # with its line, as for missed entities below
+                        ls, le = text.rfind("\n", 0, m.span[0]) + 1, text.find("\n", m.span[1])
+                        missed.setdefault("spurious:" + t, []).append(
+                            text[m.span[0]:m.span[1]] + "\t" + text[ls:le if le >= 0 else None])
             for g in gold:
                 if any(_ent_overlap(m.span, g) for m in pred):
                     tl.gold_hit += 1

@@ -431,7 +431,7 @@ class _Gen:
             w.lit(crit, P["order"], k)
             w.iri(crit, P["sourceRecord"], graph)
             w.iri(crit, P["parseStatus"], C["Parsed"] if parts else C["Unparsed"])
-            self._constraints(w, t, crit, pol, parts)
+            self._constraints(w, t, crit, pol, parts, text)
         t.criteria = len(crits)
         return t, w.out
 
@@ -565,7 +565,7 @@ class _Gen:
                 "unit": unit, "comparator": comp, "value": float(value)}
 
     # -- constraints as RDF and as Python -----------------------------------------------------
-    def _constraints(self, w: _Writer, t: Trial, crit: str, pol: str, parts: list[dict]) -> None:
+    def _constraints(self, w: _Writer, t: Trial, crit: str, pol: str, parts: list[dict], text: str = "") -> None:
         nodes = [f"{crit}/constraint/{i}" for i in range(len(parts))]
         in_group = {m for s in parts for m in s.get("anyOf", ())}
         types = {s["type"] for s in parts}
@@ -575,8 +575,11 @@ class _Gen:
             w.iri(crit, P["hasConstraint"], node)
             w.iri(node, _T, C[typ])
             w.lit(node, P["text"], s["text"])
-            w.lit(node, P["spanStart"], 0)
-            w.lit(node, P["spanEnd"], len(s["text"]))
+            # The span within the criterion's text, as kg.criteria writes it.
+            at = text.find(s["text"]) if text else -1
+            start = at if at >= 0 else 0
+            w.lit(node, P["spanStart"], start)
+            w.lit(node, P["spanEnd"], start + len(s["text"]) if at >= 0 else len(text or s["text"]))
             w.lit(node, P["confidence"], 0.8)
             if s.get("negated"):
                 w.lit(node, P["negated"], True)

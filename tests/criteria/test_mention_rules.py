@@ -56,6 +56,67 @@ def test_an_event_phrase_stops_at_a_conjunction() -> None:
     assert "before surgery" in _typed("Anemia before surgery and a cough", "Temporal")
 
 
+@pytest.mark.parametrize("text", [
+    "Infants born < 32 weeks of gestation",
+    "Babies under 2 months of age",
+    "Neonates <30 weeks and >36 weeks gestation",
+    "Puppies at least 4 weeks old",
+])
+def test_a_length_of_time_that_is_an_age_is_not_a_window(text: str) -> None:
+    assert _typed(text, "Temporal") == []
+
+
+def test_an_age_word_after_an_anchored_window_keeps_the_window() -> None:
+    assert _typed("Vaccinated within 3 months of age", "Temporal") == ["within 3 months"]
+
+
+@pytest.mark.parametrize("text", [
+    "Fainting with more than 3 minutes of unconsciousness",
+    "Seizure episodes (> 15 minutes)",
+    "Bed rest expected to be >12 hours in duration",
+])
+def test_an_unanchored_length_in_minutes_or_hours_is_an_episode_not_a_window(text: str) -> None:
+    assert _typed(text, "Temporal") == []
+
+
+def test_an_anchored_length_in_hours_is_still_a_window() -> None:
+    assert _typed("Fasting for at least 8 hours", "Temporal") == ["for at least 8 hours"]
+
+
+def test_an_upper_case_d_after_a_number_is_a_diopter_not_days() -> None:
+    assert _typed("Hyperopia > 5D in either eye", "Temporal") == []
+    assert _typed("Antibiotics for 10 d", "Temporal") == ["for 10 d"]
+
+
+def test_a_family_history_is_not_a_time_cue() -> None:
+    assert _typed("Family history of glaucoma", "Temporal") == []
+    assert _typed("History of glaucoma", "Temporal") == ["History of"]
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Agrees to avoid alcohol throughout the trial", "throughout the trial"),
+    ("Uses a barrier method for the entire duration of the study", "for the entire duration of the study"),
+    ("No travel throughout this study period", "throughout this study period"),
+])
+def test_the_whole_study_period_is_temporal(text: str, phrase: str) -> None:
+    assert phrase in _typed(text, "Temporal")
+
+
+@pytest.mark.parametrize(("text", "phrase"), [
+    ("Platelets below 80 at time of planned transfer", "at time of planned transfer"),
+    ("Fever on the day of vaccination", "on the day of vaccination"),
+    ("Abstinent from alcohol throughout the run-in", "throughout the run-in"),
+    ("Back pain since the fall", "since the fall"),
+    ("Nausea at the start of dosing", "at the start of dosing"),
+])
+def test_more_prepositions_before_an_event_are_temporal(text: str, phrase: str) -> None:
+    assert phrase in _typed(text, "Temporal")
+
+
+def test_a_causal_since_is_not_temporal() -> None:
+    assert _typed("Excluded since this tablet contains lactose", "Temporal") == []
+
+
 # --- measurements --------------------------------------------------------------------------
 @pytest.mark.parametrize(("text", "name"), [
     ("A QIDS-SR16 score ≥ 11 at the first visit", "QIDS-SR16"),

@@ -10,6 +10,7 @@ for an all-pairs join). The same :class:`Facts` can be built directly in Python
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,6 +126,47 @@ class Facts:
 
 #: Condition qualifiers that do not narrow who is excluded ("history of X" excludes everyone with X).
 _BROAD_QUALIFIERS = frozenset({"history", "current", "chronic"})
+#: Words around a condition's name, inside its list item, that do not narrow it ("a known
+#: history of X", "X disease"); any other word does ("poorly controlled X", "X type I",
+#: "lumbar X"), and a narrowed exclusion makes no hard conflict (decision 0011).
+_NEUTRAL = frozenset("""
+a an the any all known history of current currently presence diagnosis diagnosed with patients patient subjects
+subject participants participant people persons have has had having prior previous previously documented
+confirmed existing pre-existing preexisting suspected concurrent concomitant coexisting comorbid disease diseases
+disorder disorders condition conditions illness illnesses or and and/or nor other others e.g eg i.e ie including
+include includes such as for example among etc who are is be been being in from suffering no not without free
+evidence clinical diagnoses signs sign
+""".split())
+_ITEM_SEP = re.compile(r"[,;:()\[\]]|\band/or\b|\bor\b|\band\b|\.(?:\s|$)", re.I)
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'/.-]*")
+
+
+def narrowed(text: str, start: int, end: int, name: str) -> bool:
+    """Whether the words around a condition's span, inside its list item, narrow it.
+
+    >>> narrowed("Poorly controlled diabetes", 18, 26, "diabetes")
+    True
+    >>> narrowed("Diabetes type I", 0, 8, "diabetes")
+    True
+    >>> narrowed("Known history of diabetes mellitus.", 17, 34, "diabetes mellitus")
+    False
+    >>> narrowed("History of cancer", 11, 17, "malignancy")
+    False
+    >>> narrowed("Other disease, e.g. rheumatoid arthritis, lupus or sarcoidosis", 42, 47, "lupus")
+    False
+    """
+    if not (0 <= start <= end <= len(text)):
+        return False
+    left = max((m.end() for m in _ITEM_SEP.finditer(text, 0, start)), default=0)
+    nxt = _ITEM_SEP.search(text, end)
+    right = nxt.start() if nxt else len(text)
+    # The span itself is what the parser read as the condition (a synonym may stand for the
+    # name: "cancer" for malignancy); only the words around it can narrow it.
+    named = {w.lower() for w in _WORD.findall(name)}
+    words = _WORD.findall(text[left:start]) + _WORD.findall(text[end:right])
+    return any(w.lower().rstrip(".") not in _NEUTRAL and w.lower() not in named for w in words)
+
+
 #: Parent criteria whose children list exceptions, not further exclusions.
 _EXCEPTION_HEAD = ("except", "exception", "other than", "unless", "excluding")
 
@@ -282,7 +324,7 @@ def read_facts(store: object) -> Facts:
                 tf.therapy.append(rule)
 
     cond_rules: dict[str, ConditionRule] = {}
-    for k, name, qualifier, organ, active_by, days in rows(_query("condition-rules")):
+    for k, name, qualifier, organ, active_by, days, start, end in rows(_query("condition-rules")):
         info = kinds.get(k)
         if info is None or info[0] in skip:
             continue
@@ -294,6 +336,8 @@ def read_facts(store: object) -> Facts:
             # A criterion that adds anything besides conditions ("IgG4-RD without involvement
             # of a major organ") narrows whom it excludes: no hard conflict from it.
             qualified = bool(others) or (len(negs) > 0 and not neg)
+            if not qualified and start is not None and end is not None:
+                qualified = narrowed(f.criterion_text.get(crit, ""), int(start), int(end), name)
             key = str(V.condition_iri(name))
             rule = cond_rules[k] = ConditionRule(crit, k, pol, key, name, qualified, alt)
             f.labels.setdefault(key, name)

@@ -89,8 +89,9 @@ def comparability_triples(pairs: Iterable[Comparability]) -> Iterator[Triple]:
         yield node, str(V.trialA), URIRef(p.trial_a)
         yield node, str(V.trialB), URIRef(p.trial_b)
         yield node, str(V.score), float(p.score)
-        for part, value in p.parts.items():
-            yield node, str(_PART_PROPS[part]), float(value)
+        # Every part, zero included: the named query reads them as one star pattern.
+        for part, prop in _PART_PROPS.items():
+            yield node, str(prop), float(p.parts.get(part, 0.0))
         for items in p.shared.values():
             for x in items:
                 yield node, str(V.sharedConcept), URIRef(x)

@@ -17,8 +17,10 @@ of a negation or exception cue ("no …", "without …", "except …").
 Spans follow the convention of entity annotation: a Value is the comparator, number(s)
 and unit ("≥ 18 years", "3-4", "> 2 x ULN"); a Temporal mention is the window phrase
 ("within 6 months prior to screening", "for at least 3 months") or a time cue word
-("history of", "current", "prior", "at screening"); a Drug or Measurement mention is the
-name as written.
+("history of", "current", "prior", "at screening"); a length of time that is an age ("< 32
+weeks of gestation", "2 months old") or, with no anchoring preposition, how long an episode
+lasted in minutes or hours ("(> 10 minutes)") is not a window; a Drug or Measurement mention
+is the name as written.
 
 >>> [(m.etype, m.text) for m in find_mentions("Hb < 10 g/dL within 4 weeks")]
 [('Measurement', 'Hb'), ('Value', '< 10 g/dL'), ('Temporal', 'within 4 weeks')]
@@ -162,7 +164,8 @@ def _qualitative(text: str) -> list[Mention]:
 
 
 # --- temporal ------------------------------------------------------------------------------
-_UNIT_T = r"(?:days?|d\b|weeks?|wks?|months?|mos?\b|years?|yrs?|hours?|hrs?|minutes?)"
+#: "d" only in lower case: an upper-case "D" after a number is a diopter ("> 6D"), not days.
+_UNIT_T = r"(?:days?|(?-i:d)\b|weeks?|wks?|months?|mos?\b|years?|yrs?|hours?|hrs?|minutes?)"
 _NUMW = NUM + r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|a|an"
 _REF = r"(?:the\s+)?(?:(?:study|trial)\s+)?(?:screening|baseline|randomi[sz]ation|enrol(?:l)?ment|entry|inclusion|consent|informed\s+consent|day\s*[01]|visit\s*\d*|surgery|admission|first\s+dose|dosing|the\s+(?:first|start)\b[^,;.]{0,40}|start\b[^,;.]{0,30}|study\s+(?:drug|start|treatment|medication)[^,;.]{0,20}|signing[^,;.]{0,30}|this\s+study|the\s+study)"
 _WINDOW = re.compile(
@@ -179,6 +182,7 @@ _CUE = re.compile(
     r"(?<![\w-])(?:(?:a\s+)?(?:past\s+|prior\s+|previous\s+)?history\s+of|medical\s+history|hx|current|previous|prior(?!\s+to)|"
     r"past|ongoing|recently|recent|concomitant(?:ly)?|pre-?existing|"
     r"at\s+(?:the\s+time\s+of\s+)?(?:screening|baseline|enrol(?:l)?ment|entry|randomi[sz]ation|inclusion)(?:\s+visit)?|"
+    r"(?:throughout|for\s+the\s+(?:entire\s+|whole\s+)?duration\s+of)\s+(?:the\s+|this\s+)?(?:study|trial)(?:\s+(?:period|participation|treatment))?|"
     r"during\s+(?:the\s+)?(?:course\s+of\s+(?:the\s+)?|duration\s+of\s+(?:the\s+)?)?(?:study|trial|screening|treatment)(?:\s+(?:period|participation))?|"
     r"at\s+(?:the\s+)?(?:screening|baseline)\s+visit|at\s+(?:the\s+)?time\s+of\s+(?:study\s+)?(?:entry|enrol(?:l)?ment|inclusion|screening)|"
     r"baseline|newly\s+diagnosed|surgical\s+history|"
@@ -199,12 +203,22 @@ _DURATION_OF = re.compile(r"(?:life\s+expectancy|survival|surviv\w*|gestation(?:
 
 
 #: A time relative to an event: a temporal preposition and the event's noun phrase
-#: ("after surgery", "prior to the injury", "during pregnancy").
+#: ("after surgery", "prior to the injury", "during pregnancy", "at the time of delivery",
+#: "throughout the washout", "on the day of surgery", "at the start of dosing").
 _EVENT = re.compile(
-    r"(?<![\w-])(?:during|after|before|prior\s+to)\s+"
+    r"(?<![\w-])(?:during|after|before|prior\s+to|throughout|since(?!\s+(?:this|these|that|it|they|he|she|there)\b)|at\s+(?:the\s+)?time\s+of|on\s+the\s+day\s+of|"
+    r"at\s+the\s+(?:beginning|start|end)\s+of)\s+"
     r"(?:the\s+|their\s+|his\s+|her\s+|a\s+|an\s+|this\s+|each\s+)?(?!(?:and|or|the|a|an)\b)[A-Za-z][\w/-]*"
     r"(?:\s+(?!(?:and|or|with|for|of|to|in|who|that|which|is|are|was|were|be|been|has|have|had|at|on|by|from|as|if|than)\b)"
     r"[A-Za-z][\w/-]*){0,2}", re.I)
+
+
+#: A length of time right before these words is an age (of a pregnancy, a newborn, a
+#: person), a value of the patient, not a window: "< 37 weeks of gestation", "3 months old".
+_AGE_AFTER = re.compile(r"(?:\s*(?:and|or)\s+[<>≤≥=]?\s*\d+\s*(?:days?|weeks?|wks?|months?))?"
+                        r"\s*(?:of\s+)?(?:gestation\w*|postnatal|postmenstrual|corrected\s+age|age\b|old\b)", re.I)
+#: A family history is an observation about relatives, not a time in the patient's past.
+_FAMILY_BEFORE = re.compile(r"(?<![\w-])family\s+$", re.I)
 
 
 def _temporal(text: str) -> list[Mention]:
@@ -217,6 +231,14 @@ def _temporal(text: str) -> list[Mention]:
                                       or (m.group("cmp") and not m.group("unit").lower().startswith("y")
                                           and not _DURATION_OF.search(text[max(0, s - 45):s]))):
                 continue  # "18 years" alone, or "life expectancy > 3 months", is a value, not a window
+            if rx is _WINDOW and not (m.group("lead") or m.group("last") or m.group("trail")) and re.match(
+                    r"h|min", m.group("unit"), re.I):
+                continue  # "(> 10 minutes)", "more than 5 minutes of unconsciousness": how long an episode lasted
+            if rx in (_WINDOW, _WIN_ONE) and not m.group(0).lower().startswith(("within", "in ", "during", "since")) \
+                    and _AGE_AFTER.match(text, e):
+                continue  # "< 37 weeks of gestation", "under 3 months of age": an age, not a window
+            if rx is _CUE and re.search(r"history\s+of$", m.group(0), re.I) and _FAMILY_BEFORE.search(text[:s]):
+                continue  # "family history of": about relatives
             if any(a < e and s < b for a, b in taken):
                 continue
             taken.append((s, e))
