@@ -187,7 +187,6 @@ class OxigraphStore:
     # -- writing ------------------------------------------------------------------------
     def replace_graph(self, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> GraphChange:
         """Make named graph ``graph`` hold exactly ``triples``, in one transaction."""
-        self._changed()
         g = ox.NamedNode(str(graph))
         new = canonical_quads(triples, graph)
         old = set(self._store.quads_for_pattern(None, None, None, g))
@@ -218,7 +217,6 @@ class OxigraphStore:
 
     def drop_graph(self, graph: URIRef) -> int:
         """Remove a named graph; returns how many triples it held."""
-        self._changed()
         g = ox.NamedNode(str(graph))
         n = sum(1 for _ in self._store.quads_for_pattern(None, None, None, g))
         if n:
@@ -288,26 +286,6 @@ class OxigraphStore:
         except (OSError, ValueError, RuntimeError) as exc:
             raise QueryError(f"query failed: {_one_line(exc)}") from exc
 
-    def _worker(self):  # type: ignore[no-untyped-def]
-        """The forked child that runs this store's time-limited queries (kg.query.limits.Worker).
-
-        Forked once and reused: forking a process holding a large in-memory store costs
-        more than most queries. Every write marks it stale, so it never answers from an
-        old snapshot."""
-        if getattr(self, "_query_worker", None) is None:
-            from kg.query.limits import Worker
-
-            # Settle pending writes first, so no storage thread is mid-write when we fork.
-            self.flush()
-            store = self._store
-            self._query_worker = Worker(lambda text: _serialized_query(store, text))
-        return self._query_worker
-
-    def _changed(self) -> None:
-        worker = getattr(self, "_query_worker", None)
-        if worker is not None:
-            worker.stale()
-
     def rows(self, sparql: str) -> Iterator[tuple[str | None, ...]]:
         """Rows of an internal SELECT as plain strings (IRIs and literal lexical forms; None
         when unbound): the fast path kg's own bulk reads (kg.compare) take, skipping the
@@ -330,7 +308,6 @@ class OxigraphStore:
         bulk insert. Callers keep a fingerprint triple in the graph and drop it first
         (``drop_fingerprint``) so an interrupted write is recomputed by the next build.
         """
-        self._changed()
         g = ox.NamedNode(str(graph))
         quads = (ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples)
         try:
@@ -384,13 +361,11 @@ class OxigraphStore:
 
     def drop_fingerprint(self, graph: URIRef) -> None:
         """Remove ``<graph> kg:buildFingerprint ?v`` from that graph (see replace_graph_quads)."""
-        self._changed()
         g = ox.NamedNode(str(graph))
         for q in list(self._store.quads_for_pattern(g, ox.NamedNode(str(V.buildFingerprint)), None, g)):
             self._store.remove(q)
 
     def close(self) -> None:
-        self._changed()
         self.flush()
         del self._store
 
