@@ -53,7 +53,7 @@ def resolve_timeout(timeout: float | None = None, *, environ: Mapping[str, str] 
 
 
 def _child(write_fd: int, work: Callable[[], object]) -> None:
-    """The forked child: run ``work``, send back its pickled outcome, never return."""
+    """The forked child: run ``work``, send back its pickled outcome (length first), never return."""
     try:
         try:
             message: tuple[str, object] = ("ok", work())
@@ -63,11 +63,27 @@ def _child(write_fd: int, work: Callable[[], object]) -> None:
             data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an unpicklable value or exception: send its text
             data = pickle.dumps(("error", RuntimeError(f"{type(message[1]).__name__}: {message[1]}")))
-        view = memoryview(data)
+        view = memoryview(len(data).to_bytes(8, "big") + data)
         while view:
             view = view[os.write(write_fd, view):]
+        os.close(write_fd)
     finally:
         os._exit(0)  # no atexit handlers, no store destructors, no flushing of inherited buffers
+
+
+#: Children that answered but had not exited yet: reaped later, so a caller never waits for
+#: a child tearing down its copy of a large process.
+_UNREAPED: list[int] = []
+
+
+def _reap() -> None:
+    for pid in list(_UNREAPED):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _UNREAPED.remove(pid)
 
 
 def run_with_limit(work: Callable[[], T], timeout: float) -> T:
@@ -75,40 +91,56 @@ def run_with_limit(work: Callable[[], T], timeout: float) -> T:
 
     ``work`` must return something picklable; an exception it raises is raised here.
     A raw ``os.fork`` (not ``multiprocessing``) keeps the start-up cost low and works
-    inside daemonic worker processes too.
+    inside daemonic worker processes too. The answer is length-prefixed, so the parent
+    returns as soon as it has it, without waiting for the child to exit.
     """
+    _reap()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, measured by its effects
         os.close(read_fd)
         _child(write_fd, work)
     os.close(write_fd)
-    chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
-    finished = False
+    body: bytes | None = None
     try:
-        while True:
-            ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
-            if not ready:
-                raise QueryTimeoutError(
-                    f"query stopped after {timeout:g} s (time limit; raise it with --timeout or {ENV_VAR})"
-                )
-            chunk = os.read(read_fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        finished = True
-    finally:
+        head = _read_exact(read_fd, 8, deadline, timeout)
+        if head is not None:
+            body = _read_exact(read_fd, int.from_bytes(head, "big"), deadline, timeout)
+    except BaseException:
         os.close(read_fd)
-        if not finished:
-            os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    os.close(read_fd)
+    if body is None:
         _, status = os.waitpid(pid, 0)
-    if not chunks:
         raise QueryError(f"query process ended without an answer (exit status {os.waitstatus_to_exitcode(status)})")
-    outcome, payload = pickle.loads(b"".join(chunks))
+    done, _ = os.waitpid(pid, os.WNOHANG)
+    if not done:
+        _UNREAPED.append(pid)
+    outcome, payload = pickle.loads(body)
     if outcome == "error":
         raise payload  # type: ignore[misc]
     return payload  # type: ignore[return-value]
+
+
+def _read_exact(fd: int, n: int, deadline: float, timeout: float) -> bytes | None:
+    """``n`` bytes from ``fd`` before ``deadline`` (QueryTimeoutError after); None at EOF."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < n:
+        ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+        if not ready:
+            raise QueryTimeoutError(
+                f"query stopped after {timeout:g} s (time limit; raise it with --timeout or {ENV_VAR})"
+            )
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 # -- a portable result for stores without their own serializer (rdflib's MemoryStore) ----------
