@@ -6,15 +6,20 @@ text always yields the same triples. A criterion nothing could be read from gets
 ``kg:parseStatus kg:Unparsed`` (it keeps its own text); otherwise ``kg:Parsed``.
 
 Speed. Identical criterion texts recur across records ("Pregnant or breastfeeding"), so
-the triples of one (text, polarity) are computed once as a *template* whose subjects are
-IRI suffixes relative to the criterion, cached, and stamped onto each criterion IRI with
-one ``Graph.addN`` call. A build hands every record's criteria to :func:`prepare` first,
-which parses the distinct texts in worker processes and keeps their templates for the
-build's ``add_constraints`` calls (same templates, so the same triples, as parsing in
-place). Triples that only restate a default are not written: ``kg:negated``
-only when true, ``kg:ever`` only when true, ``kg:isDrugClass`` only when true; the
-criterion's polarity stays on the criterion (no per-constraint copy); ``kg:effectivePolarity``
-is always written because it is what matching queries filter on.
+the triples of one (text, polarity) are computed once as a *template* (what the reference
+writer :func:`write_constraints` writes against a placeholder IRI, its nodes turned into
+IRI suffixes relative to the criterion), cached, and stamped onto each criterion IRI
+straight into the graph's store. A build hands every record's criteria to :func:`prepare`
+first, which parses the distinct texts in worker processes and keeps their templates for
+the build's ``add_constraints`` calls (same templates, so the same triples, as parsing in
+place); they travel back with their literals as plain tuples, and literals are memoized
+(rdflib re-parses every literal it builds). ``benchmarks/ingest.py`` measures the criteria
+stage against the same build without it.
+
+Triples that only restate a default are not written: ``kg:negated`` only when true,
+``kg:ever`` only when true, ``kg:isDrugClass`` only when true; the criterion's polarity
+stays on the criterion (no per-constraint copy); ``kg:effectivePolarity`` is always
+written because it is what matching queries filter on.
 """
 
 from __future__ import annotations
@@ -73,22 +78,40 @@ CLASS_OF: dict[type[Constraint], URIRef] = {
 }
 
 
+# Literals are memoized: building one costs rdflib 10-30 us (it parses its own lexical form),
+# and the same spans, confidences, polarities, units and names recur in thousands of
+# constraints. rdflib terms are immutable, so sharing one object changes no triple.
+_LITERALS = 1 << 16
+
+
+@lru_cache(maxsize=_LITERALS)
 def _dec(x: float) -> Literal:
     """xsd:decimal from a float without binary noise (0.1 stays 0.1)."""
     return Literal(Decimal(repr(float(x))), datatype=XSD.decimal)
 
 
+@lru_cache(maxsize=_LITERALS, typed=True)  # typed: True, 1 and 1.0 are three literals
+def _literal(value: object) -> Literal:
+    """The literal kg writes for a python value: bool, xsd:decimal float, xsd:integer, string."""
+    if isinstance(value, bool):
+        return Literal(value)
+    if isinstance(value, float):
+        return _dec(value)
+    if isinstance(value, int):
+        return Literal(value, datatype=XSD.integer)
+    return Literal(str(value))
+
+
+@lru_cache(maxsize=_LITERALS)
+def _typed(lexical: str, language: str | None, datatype: URIRef | None) -> Literal:
+    """A literal from its parts (templates travel from the parse workers in this form)."""
+    return Literal(lexical, lang=language, datatype=datatype)
+
+
 def _add_opt(g: Graph, s: URIRef, p: URIRef, value: object) -> None:
     if value is None:
         return
-    if isinstance(value, bool):
-        g.add((s, p, Literal(value)))
-    elif isinstance(value, float):
-        g.add((s, p, _dec(value)))
-    elif isinstance(value, int):
-        g.add((s, p, Literal(value, datatype=XSD.integer)))
-    else:
-        g.add((s, p, Literal(str(value))))
+    g.add((s, p, _literal(value)))
 
 
 def _quantity(g: Graph, node: URIRef, q: Quantity) -> None:
@@ -115,7 +138,7 @@ def _window(g: Graph, node: URIRef, w: TimeWindow | None) -> None:
     g.add((wn, RDF.type, V.TimeWindow))
     _add_opt(g, wn, V.windowDays, w.days)
     if w.iso:
-        g.add((wn, V.windowDuration, Literal(w.iso, datatype=XSD.duration)))
+        g.add((wn, V.windowDuration, _typed(w.iso, None, XSD.duration)))
     _add_opt(g, wn, V.windowReference, w.reference)
     if not w.ever:
         _add_opt(g, wn, V.windowDirection, w.direction)
@@ -128,10 +151,10 @@ def _excerpts(g: Graph, node: URIRef, kind: str, prop: URIRef, cls: URIRef, item
         xn = URIRef(f"{node}/{kind}/{k}")
         g.add((node, prop, xn))
         g.add((xn, RDF.type, cls))
-        g.add((xn, V.text, Literal(x.text)))
-        g.add((xn, V.normalizedName, Literal(x.name)))
-        g.add((xn, V.spanStart, Literal(x.span[0], datatype=XSD.integer)))
-        g.add((xn, V.spanEnd, Literal(x.span[1], datatype=XSD.integer)))
+        g.add((xn, V.text, _literal(x.text)))
+        g.add((xn, V.normalizedName, _literal(x.name)))
+        g.add((xn, V.spanStart, _literal(int(x.span[0]))))
+        g.add((xn, V.spanEnd, _literal(int(x.span[1]))))
 
 
 def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> None:
@@ -227,38 +250,77 @@ class _Collector:
         self.triples.append(t)
 
 
-def _rel(term: Any) -> Any:
-    """A template term: IRIs under the placeholder become ("", suffix) markers."""
-    if isinstance(term, URIRef) and term.startswith(_BASE):
-        return ("", str(term)[len(_BASE):])
-    return term
+def write_constraints(g: Any, criterion: URIRef, constraints: list[Constraint]) -> None:
+    """The triples of ``constraints`` parsed from the text of ``criterion``, added to ``g``
+    one ``add`` at a time: the reference writer. Templates are its output against a
+    placeholder IRI; ``tests/criteria/test_rdf_paths.py`` checks that stamped templates
+    give the graphs this writer gives on each real criterion IRI."""
+    if not constraints:
+        g.add((criterion, V.parseStatus, V.Unparsed))
+        return
+    g.add((criterion, V.parseStatus, V.Parsed))
+    nodes = [V.constraint_iri(criterion, i) for i in range(len(constraints))]
+    for node, c in zip(nodes, constraints):
+        g.add((criterion, V.hasConstraint, node))
+        g.add((node, RDF.type, CLASS_OF.get(type(c), V.Constraint)))
+        g.add((node, V.text, _literal(c.text)))
+        g.add((node, V.spanStart, _literal(int(c.span[0]))))
+        g.add((node, V.spanEnd, _literal(int(c.span[1]))))
+        g.add((node, V.confidence, _dec(round(c.confidence, 3))))
+        if c.negated:
+            g.add((node, V.negated, _TRUE))
+        g.add((node, V.effectivePolarity, _literal(c.effective_polarity)))
+        _specific(g, node, c, nodes)  # type: ignore[arg-type]
 
 
-Template = tuple[int, tuple[tuple[Any, URIRef, Any], ...]]
+#: (number of constraints, IRI suffixes, triples). Suffixes are the nodes' IRIs relative
+#: to the criterion ("" is the criterion itself, "/constraint/0", "/constraint/0/window",
+#: …); a triple is (subject suffix index, predicate, object, object suffix index), the
+#: object being None when it is one of the suffixed nodes (index >= 0) and the term
+#: itself otherwise (index -1).
+Template = tuple[int, tuple[str, ...], tuple[tuple[int, URIRef, Any, int], ...]]
+
+
+def _compile(n: int, triples: list[tuple[Any, URIRef, Any]]) -> Template:
+    """A template from triples written against :data:`_BASE`."""
+    base = str(_BASE)
+    index: dict[str, int] = {}
+
+    def rel(term: Any) -> int:
+        if isinstance(term, URIRef) and term.startswith(base):
+            return index.setdefault(str(term)[len(base):], len(index))
+        return -1
+
+    out = []
+    for s_, p_, o_ in triples:
+        si, oi = rel(s_), rel(o_)
+        if si < 0:
+            raise ValueError(f"template subject {s_} is not under the criterion")
+        out.append((si, p_, None if oi >= 0 else o_, oi))
+    return n, tuple(index), tuple(out)
 
 
 @lru_cache(maxsize=32768)
 def _template(text: str, polarity: str) -> Template:
-    """(number of constraints, triples relative to the criterion) of one criterion text."""
+    """The template of one criterion text: what :func:`write_constraints` writes for it."""
     g = _Collector()
     constraints = parse_criterion(text, polarity)
-    if not constraints:
-        g.add((_BASE, V.parseStatus, V.Unparsed))
-        return 0, tuple((_rel(s), p, _rel(o)) for s, p, o in g.triples)
-    g.add((_BASE, V.parseStatus, V.Parsed))
-    nodes = [V.constraint_iri(_BASE, i) for i in range(len(constraints))]
-    for node, c in zip(nodes, constraints):
-        g.add((_BASE, V.hasConstraint, node))
-        g.add((node, RDF.type, CLASS_OF.get(type(c), V.Constraint)))
-        g.add((node, V.text, Literal(c.text)))
-        g.add((node, V.spanStart, Literal(c.span[0], datatype=XSD.integer)))
-        g.add((node, V.spanEnd, Literal(c.span[1], datatype=XSD.integer)))
-        g.add((node, V.confidence, _dec(round(c.confidence, 3))))
-        if c.negated:
-            g.add((node, V.negated, _TRUE))
-        g.add((node, V.effectivePolarity, Literal(c.effective_polarity)))
-        _specific(g, node, c, nodes)  # type: ignore[arg-type]
-    return len(constraints), tuple((_rel(s), p, _rel(o)) for s, p, o in g.triples)
+    write_constraints(g, _BASE, constraints)
+    return _compile(len(constraints), g.triples)
+
+
+def _pack(t: Template) -> Template:
+    """A template for the trip from a parse worker: literals as (lexical, language, datatype).
+
+    Unpickling an rdflib literal re-parses it (tens of microseconds each); as plain tuples
+    they unpickle at once, and :func:`_unpack` turns them back through the memo, so a
+    literal repeated across thousands of templates is built once."""
+    return t[0], t[1], tuple((si, p_, (str(o_), o_.language, o_.datatype) if isinstance(o_, Literal) else o_, oi)
+                             for si, p_, o_, oi in t[2])
+
+
+def _unpack(t: Template) -> Template:
+    return t[0], t[1], tuple((si, p_, _typed(*o_) if type(o_) is tuple else o_, oi) for si, p_, o_, oi in t[2])
 
 
 #: Templates parsed ahead by :func:`prepare`, for the texts of the latest build.
@@ -280,7 +342,7 @@ def _templates(keys: list[tuple[str, str]]) -> list[Template | None]:
     out: list[Template | None] = []
     for text, polarity in keys:
         try:
-            out.append(_template(text, polarity))
+            out.append(_pack(_template(text, polarity)))
         except Exception:  # noqa: BLE001 — re-raised in the build by the in-place parse
             out.append(None)
     return out
@@ -319,7 +381,7 @@ def prepare(pairs: Iterable[tuple[object, str]], workers: int | None = None,
     for chunk, templates in zip(chunks, results, strict=True):
         for k, t in zip(chunk, templates, strict=True):
             if t is not None:
-                _PREPARED[k] = t
+                _PREPARED[k] = _unpack(t)
                 done += 1
     return done
 
@@ -330,17 +392,15 @@ def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str) -> in
     Groups count as constraints. With none, the criterion is marked ``kg:Unparsed``.
     """
     key = _key(text, polarity)
-    n, triples = _PREPARED.get(key) or _template(*key)
+    n, suffixes, triples = _PREPARED.get(key) or _template(*key)
     base = str(criterion)
-    iris: dict[str, URIRef] = {"": criterion}
-
-    def term(t: Any) -> Any:
-        if type(t) is tuple:
-            iri = iris.get(t[1])
-            if iri is None:
-                iri = iris[t[1]] = URIRef(base + t[1])
-            return iri
-        return t
-
-    g.addN((term(s), p, term(o), g) for s, p, o in triples)
+    iris = [criterion if not suffix else URIRef(base + suffix) for suffix in suffixes]
+    if type(g) is Graph:
+        # Graph.add is this call after three isinstance asserts (the terms here are rdflib
+        # terms by construction); going straight to the store saves a third of the stamping.
+        add, ctx = g.store.add, g
+        for si, p_, o_, oi in triples:
+            add((iris[si], p_, o_ if oi < 0 else iris[oi]), ctx, False)
+    else:
+        g.addN((iris[si], p_, o_ if oi < 0 else iris[oi], g) for si, p_, o_, oi in triples)
     return n

@@ -182,7 +182,8 @@ def link_therapy_constraints(g: Graph) -> int:
     linked = 0
     for t in _THERAPY_TYPES:
         for node in set(g.subjects(RDF.type, t)):
-            before = len(g)
+            # Every link has ``node`` as subject: count its triples, not len(g) (a full scan of the graph).
+            before = sum(1 for _ in g.predicate_objects(node))
             for text in g.objects(node, v.therapyText):
                 res = resolve_class_phrase(str(text))
                 for c in res.classes:
@@ -202,5 +203,5 @@ def link_therapy_constraints(g: Graph) -> int:
                         g.add((node, v.exceptDrugClass, c))
                     for d in res.examples:
                         g.add((node, v.exceptDrug, d))
-            linked += len(g) > before
+            linked += sum(1 for _ in g.predicate_objects(node)) > before
     return linked

@@ -10,6 +10,7 @@ touched by a quarantined record.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import importlib
 import io
@@ -187,46 +188,56 @@ def build(
 
     seen: dict[URIRef, str] = {}
     code = code_fingerprint()
-    prepare = importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
-    if prepare is not None:
-        # Criteria parsing is most of a build's cost: parse the distinct texts of the records
-        # to (re)write in parallel first; record_graph then reuses the results (same triples).
-        prepare((c.text, c.polarity) for rec, ident in zip(records, identities, strict=True)
-                if store.graph_value(V.record_graph(rec.source.format, rec.source.record_id),  # type: ignore[attr-defined]
-                                     V.buildFingerprint) != record_fingerprint(rec, ident.key, ident.basis, code)
-                for c in rec.eligibility.criteria)
-    for i, (rec, ident) in enumerate(zip(records, identities, strict=True), start=1):
-        tick("writing", i, len(records))
-        if ident.sponsor and not rec.sponsor:
-            rec.sponsor = ident.sponsor
-        graph_iri = V.record_graph(rec.source.format, rec.source.record_id)
-        if graph_iri in seen:
-            summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[graph_iri]}")
-        seen[graph_iri] = rec.source.path
-        fingerprint = record_fingerprint(rec, ident.key, ident.basis, code)
-        if store.graph_value(graph_iri, V.buildFingerprint) == fingerprint:  # type: ignore[attr-defined]
-            continue  # same content, same identity, same code: the stored graph is already right
-        try:
-            rg = record_graph(rec, ident.key)
-        except (KgError, ValueError, TypeError) as exc:  # one bad record must not lose the others
-            summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
-                                                   f"cannot build graph: {exc}"))
-            continue
-        rg.graph.add((rg.graph_iri, V.identityBasis, Literal(ident.basis)))
-        rg.graph.add((rg.graph_iri, V.buildFingerprint, Literal(fingerprint)))
-        try:
-            change = store.replace_graph(rg.graph_iri, rg.graph)  # type: ignore[attr-defined]
-        except (ValueError, StoreError) as exc:
-            # e.g. an identifier that cannot form an IRI: the record stays out, the store is untouched.
-            summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
-                                                   f"cannot store record: {exc}"))
-            continue
-        if rg.unresolved_interventions:
-            summary.unresolved_interventions[rec.source.record_id] = rg.unresolved_interventions
-        if change.changed:
-            summary.graphs_changed += 1
-            summary.triples_added += change.added
-            summary.triples_removed += change.removed
+    # Parsing and writing allocate millions of short-lived objects (rdflib terms, one graph
+    # per record) over a large long-lived heap (the records, parsed criteria): at Python's
+    # default thresholds the cyclic GC rescans that heap dozens of times, up to a fifth of a
+    # build's CPU (benchmarks/ingest.py). Collect less often while writing records.
+    gc_thresholds = gc.get_threshold()
+    if gc_thresholds[0]:  # 0: automatic collection is off, leave it so
+        gc.set_threshold(max(gc_thresholds[0], 20_000), 20, 20)
+    try:
+        prepare = importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
+        if prepare is not None:
+            # Criteria parsing is most of a build's cost: parse the distinct texts of the records
+            # to (re)write in parallel first; record_graph then reuses the results (same triples).
+            prepare((c.text, c.polarity) for rec, ident in zip(records, identities, strict=True)
+                    if store.graph_value(V.record_graph(rec.source.format, rec.source.record_id),  # type: ignore[attr-defined]
+                                         V.buildFingerprint) != record_fingerprint(rec, ident.key, ident.basis, code)
+                    for c in rec.eligibility.criteria)
+        for i, (rec, ident) in enumerate(zip(records, identities, strict=True), start=1):
+            tick("writing", i, len(records))
+            if ident.sponsor and not rec.sponsor:
+                rec.sponsor = ident.sponsor
+            graph_iri = V.record_graph(rec.source.format, rec.source.record_id)
+            if graph_iri in seen:
+                summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[graph_iri]}")
+            seen[graph_iri] = rec.source.path
+            fingerprint = record_fingerprint(rec, ident.key, ident.basis, code)
+            if store.graph_value(graph_iri, V.buildFingerprint) == fingerprint:  # type: ignore[attr-defined]
+                continue  # same content, same identity, same code: the stored graph is already right
+            try:
+                rg = record_graph(rec, ident.key)
+            except (KgError, ValueError, TypeError) as exc:  # one bad record must not lose the others
+                summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
+                                                       f"cannot build graph: {exc}"))
+                continue
+            rg.graph.add((rg.graph_iri, V.identityBasis, Literal(ident.basis)))
+            rg.graph.add((rg.graph_iri, V.buildFingerprint, Literal(fingerprint)))
+            try:
+                change = store.replace_graph(rg.graph_iri, rg.graph)  # type: ignore[attr-defined]
+            except (ValueError, StoreError) as exc:
+                # e.g. an identifier that cannot form an IRI: the record stays out, the store is untouched.
+                summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
+                                                       f"cannot store record: {exc}"))
+                continue
+            if rg.unresolved_interventions:
+                summary.unresolved_interventions[rec.source.record_id] = rg.unresolved_interventions
+            if change.changed:
+                summary.graphs_changed += 1
+                summary.triples_added += change.added
+                summary.triples_removed += change.removed
+    finally:
+        gc.set_threshold(*gc_thresholds)
 
     if shared_graphs:
         code = code_fingerprint()
