@@ -357,7 +357,7 @@ def latency_probe(path: str, ncts: list[str]) -> dict:
         xs.sort()
         out[key] = {"median_ms": round(statistics.median(xs), 2),
                     "p95_ms": round(xs[max(0, math.ceil(0.95 * len(xs)) - 1)], 2), "max_ms": round(xs[-1], 2)}
-    out["probe_peak_rss_mb"] = _rss_mb()
+    out["probe_rss_mb"] = _current_rss_mb()  # ru_maxrss would be inherited from the benchmark across fork
     return out
 
 
