@@ -53,10 +53,10 @@ def test_a_partial_change_applies_only_the_difference(store: OxigraphStore) -> N
 
 
 def test_large_removals_go_in_chunks_and_keep_every_literal_exact(store: OxigraphStore, monkeypatch) -> None:
-    monkeypatch.setattr(oxs, "_DELETE_CHUNK", 700)  # several DELETE DATA chunks
-    store.replace_graph_quads(G, _triples(600, tag=" old"))
-    keep = [t for t in _triples(600, tag=" old") if t[1] != P]  # every string literal goes
+    monkeypatch.setattr(oxs, "_DELETE_CHUNK", 1500)  # deleted in chunks while the old graph is read
+    store.replace_graph_quads(G, _triples(3100, tag=" old"))
+    keep = [t for t in _triples(3100, tag=" old") if t[1] != P]  # every string literal goes
     change = store.replace_graph_quads(G, keep + _triples(3, tag=" new")[:1])
-    assert change.removed == 600 and change.added == 1
+    assert change.removed == 3100 and change.added == 1
     left = _graph(store)
-    assert not any(" old" in q for q in left) and len(left) == 4 * 600 + 1
+    assert not any(" old" in q for q in left) and len(left) == 4 * 3100 + 1

@@ -328,14 +328,25 @@ class OxigraphStore:
                     if h not in old:
                         added.append(q)
             del old
-            gone = [q for q in self._store.quads_for_pattern(None, None, None, g) if _digest(q) not in seen]
-            del seen
+            # Oxigraph iterates a snapshot, so stale quads are deleted chunk by chunk as they
+            # are found: memory stays at one chunk, not millions of quads.
+            removed = 0
+            gone: list[ox.Quad] = []
+            for q in self._store.quads_for_pattern(None, None, None, g):
+                if _digest(q) not in seen:
+                    gone.append(q)
+                    if len(gone) >= _DELETE_CHUNK:
+                        self._remove_many(gone)
+                        removed += len(gone)
+                        gone = []
             self._remove_many(gone)
+            removed += len(gone)
+            del seen
             if added:
                 self._bulk(added)
         except (OSError, ValueError, SyntaxError) as exc:
             raise StoreError(f"cannot write graph {graph}: {exc}") from exc
-        return GraphChange(len(added), len(gone))
+        return GraphChange(len(added), removed)
 
     def _remove_many(self, quads: list[ox.Quad]) -> None:
         # Removing quads one by one is one transaction each, and one DROP of millions is one
