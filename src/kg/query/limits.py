@@ -21,6 +21,7 @@ import os
 import pickle
 import select
 import signal
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -71,19 +72,17 @@ def _child(write_fd: int, work: Callable[[], object]) -> None:
         os._exit(0)  # no atexit handlers, no store destructors, no flushing of inherited buffers
 
 
-#: Children that answered but had not exited yet: reaped later, so a caller never waits for
-#: a child tearing down its copy of a large process.
-_UNREAPED: list[int] = []
+def _reap_later(pid: int) -> None:
+    """Wait for a child that already answered in a daemon thread: the caller does not wait
+    for it to tear down its copy of a large process, and no zombie is left behind."""
 
-
-def _reap() -> None:
-    for pid in list(_UNREAPED):
+    def wait() -> None:
         try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
+            os.waitpid(pid, 0)
         except ChildProcessError:
-            done = pid
-        if done:
-            _UNREAPED.remove(pid)
+            pass
+
+    threading.Thread(target=wait, name=f"kg-reap-{pid}", daemon=True).start()
 
 
 def run_with_limit(work: Callable[[], T], timeout: float) -> T:
@@ -92,9 +91,8 @@ def run_with_limit(work: Callable[[], T], timeout: float) -> T:
     ``work`` must return something picklable; an exception it raises is raised here.
     A raw ``os.fork`` (not ``multiprocessing``) keeps the start-up cost low and works
     inside daemonic worker processes too. The answer is length-prefixed, so the parent
-    returns as soon as it has it, without waiting for the child to exit.
+    returns as soon as it has it, without waiting for the child to exit (a daemon thread reaps it).
     """
-    _reap()
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, measured by its effects
@@ -118,7 +116,7 @@ def run_with_limit(work: Callable[[], T], timeout: float) -> T:
         raise QueryError(f"query process ended without an answer (exit status {os.waitstatus_to_exitcode(status)})")
     done, _ = os.waitpid(pid, os.WNOHANG)
     if not done:
-        _UNREAPED.append(pid)
+        _reap_later(pid)
     outcome, payload = pickle.loads(body)
     if outcome == "error":
         raise payload  # type: ignore[misc]
