@@ -333,6 +333,13 @@ def naive_oxigraph(store, limit: float) -> dict:
     return {"status": "finished", "seconds": round(seconds, 2), "rows": result, "limit_s": limit}
 
 
+def _stats(xs: list[float]) -> dict:
+    """Median, p95 and max of latencies in ms."""
+    xs = sorted(xs)
+    return {"median_ms": round(statistics.median(xs), 2), "p95_ms": round(xs[max(0, math.ceil(0.95 * len(xs)) - 1)], 2),
+            "max_ms": round(xs[-1], 2)}
+
+
 def latency_probe(path: str, ncts: list[str]) -> dict:
     """comparable-trials for each trial on the read-only store at ``path``: through run_named
     (guard, parameter resolution, time limit in a forked child) and in-process."""
@@ -352,16 +359,12 @@ def latency_probe(path: str, ncts: list[str]) -> dict:
         t0 = time.perf_counter()
         list(ro.query(text, {"trial": term}))
         inproc.append(_ms(time.perf_counter() - t0))
-    out: dict = {}
-    for key, xs in (("comparable_trials_named", named), ("comparable_trials_in_process", inproc)):
-        xs.sort()
-        out[key] = {"median_ms": round(statistics.median(xs), 2),
-                    "p95_ms": round(xs[max(0, math.ceil(0.95 * len(xs)) - 1)], 2), "max_ms": round(xs[-1], 2)}
+    out: dict = {"comparable_trials_named": _stats(named), "comparable_trials_in_process": _stats(inproc)}
     out["probe_rss_mb"] = _current_rss_mb()  # ru_maxrss would be inherited from the benchmark across fork
     return out
 
 
-def _disk_latency(store, sample, comparable_text: str) -> dict:
+def _disk_latency(store, sample) -> dict:
     """comparable-trials as `kg query` runs it: the built store copied to disk (RocksDB) and
     reopened read-only, then each sampled trial through run_named (guard, parameter
     resolution, time limit in a forked child: a small process now) and in-process."""
@@ -471,16 +474,11 @@ def run_size(n: int, cat: trialgen.Catalogue, *, criteria: tuple[int, int], chec
         list(store.query(comparable_text, {"trial": URIRef(t.iri)}))
         inproc_ms.append(_ms(time.perf_counter() - t0))
 
-    def stats(xs: list[float]) -> dict:
-        xs = sorted(xs)
-        return {"median_ms": round(statistics.median(xs), 2), "p95_ms": round(xs[max(0, math.ceil(0.95 * len(xs)) - 1)], 2),
-                "max_ms": xs[-1]}
-
-    res["comparable_trials_named"] = stats(named_ms) | {"trials": len(sample), "note": "run_named on the in-memory store (guard + time limit in a child forked from this multi-GB process)"}
-    res["comparable_trials_in_process"] = stats(inproc_ms) | {"note": "same query text and binding, store.query without the child"}
+    res["comparable_trials_named"] = _stats(named_ms) | {"trials": len(sample), "note": "run_named on the in-memory store (guard + time limit in a child forked from this multi-GB process)"}
+    res["comparable_trials_in_process"] = _stats(inproc_ms) | {"note": "same query text and binding, store.query without the child"}
     print(f"[{n}] comparable-trials named {res['comparable_trials_named']} in-process {res['comparable_trials_in_process']}", flush=True)
     if disk_latency:
-        res["on_disk_read_only"] = _disk_latency(store, sample, comparable_text)
+        res["on_disk_read_only"] = _disk_latency(store, sample)
         print(f"[{n}] on disk, read-only: {res['on_disk_read_only']}", flush=True)
 
     # -- equivalence ---------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def washout_conflicts(f: Facts) -> Iterator[Conflict]:
                     continue
                 key = (tb.iri, rule.criterion)  # type: ignore[attr-defined]
                 found = hits.get(key)
-                if found is not None and any(d == drug for d, _, _, _ in found[2]):
+                if found is not None and found[2][-1][0] == drug:  # caught already, via another class
                     continue
                 concept = _covers(f, rule, drug)
                 if concept is None:

@@ -10,7 +10,6 @@ second build of the same input changes zero triples.
 from __future__ import annotations
 
 import hashlib
-
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -90,7 +89,7 @@ def to_rdflib(term: object) -> Node | None:
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-#: Above this many quads a derived graph is replaced wholesale instead of diffed (memory).
+#: Stale quads of a derived graph are deleted this many per DELETE DATA update (replace_graph_quads).
 _DELETE_CHUNK = 20_000
 
 
@@ -350,17 +349,15 @@ class OxigraphStore:
 
     def _remove_many(self, quads: list[ox.Quad]) -> None:
         # Removing quads one by one is one transaction each, and one DROP of millions is one
-        # transaction holding them all: delete in chunks of DELETE DATA of serialized terms
+        # transaction holding them all: a chunk goes as one DELETE DATA of serialized terms
         # (the store's own terms, never user text), about twice as fast as single removes.
-        blank = [q for q in quads if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode)]
+        blank = any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads)
         if len(quads) < 1000 or blank:  # DELETE DATA takes no blank nodes
             for q in quads:
                 self._store.remove(q)
             return
-        for i in range(0, len(quads), _DELETE_CHUNK):
-            chunk = quads[i:i + _DELETE_CHUNK]
-            body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in chunk)
-            self._store.update(f"DELETE DATA {{ {body} }}")
+        body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+        self._store.update(f"DELETE DATA {{ {body} }}")
 
     def _bulk(self, quads: set[ox.Quad] | list[ox.Quad]) -> None:
         # The bulk loader writes sorted files straight to disk: one large transaction of
