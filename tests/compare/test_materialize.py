@@ -22,8 +22,15 @@ def _demo_copy(tmp: Path) -> Path:
     return dst
 
 
-def _washout_b(store) -> set[tuple[str, str]]:
-    return {(r["trialA"], r["trialB"]) for r in rows(run_named(store, "conflicting-exclusions", {"kind": "washout"}).result)}
+def _washout_b(store: OxigraphStore, path: Path) -> tuple[OxigraphStore, set[tuple[str, str]]]:
+    """The washout pairs, read as `kg query` reads them: the writer closed, the store reopened
+    read-only (forking the time-limited query from a process whose RocksDB writer threads may
+    hold a lock can hang the child). Returns the writer, reopened, and the pairs."""
+    store.close()
+    with OxigraphStore(path, read_only=True) as ro:
+        pairs = {(r["trialA"], r["trialB"])
+                 for r in rows(run_named(ro, "conflicting-exclusions", {"kind": "washout"}).result)}
+    return OxigraphStore(path), pairs
 
 
 def test_conflicts_follow_a_replaced_record(tmp_path: Path) -> None:
@@ -31,7 +38,7 @@ def test_conflicts_follow_a_replaced_record(tmp_path: Path) -> None:
     store = OxigraphStore(tmp_path / "store")
     first = build([data], store)
     assert first.conflicts and first.comparabilities
-    before = _washout_b(store)
+    store, before = _washout_b(store, tmp_path / "store")
     assert ("NCT04893161", "NCT04660565") in before
 
     # Rebuild unchanged: the comparisons are not recomputed and nothing is written.
@@ -53,7 +60,7 @@ def test_conflicts_follow_a_replaced_record(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
     third = build([data], store)
     assert third.conflicts is not None and third.triples_removed > 0
-    after = _washout_b(store)
+    store, after = _washout_b(store, tmp_path / "store")
     assert not {p for p in after if p[1] == "NCT04660565"}
     assert after == {p for p in before if p[1] != "NCT04660565"}
     # forcing a recomputation of unchanged input writes nothing
