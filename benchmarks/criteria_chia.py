@@ -78,6 +78,21 @@ the same UCUM code (age: years; ULN multiples: kg ``relative_to`` ULN). Precisio
 values that carry a number and overlap a numeric Chia Value; recall over all numeric Chia
 Values.
 
+Temporal windows, length checked ("window length"; the issue's "temporal windows"). Chia's
+Temporal type mixes windows ("within the past 6 months", "for at least 8 weeks prior to
+screening") with cue words ("history of", "current", "prior") that its annotators mark
+Temporal only some of the time (55-69% on the dev half; see the Temporal row for the whole
+type). This measure keeps the windows: gold = Chia Temporal entities whose text states a
+length of time (``gold_durations``: a number or number word and a unit, or "the past
+year"; written for the gold side, not kg's parser), each length as an xsd:duration with
+weeks in days. kg = Temporal mentions to which kg gives a length (a constraint's window,
+or ``find_mentions``' window where kg builds no constraint), in judged text. A kg window is
+correct when it overlaps such a gold entity AND its length equals one the entity states
+("within 6 months" read as P6M, not 6 weeks); precision is over every kg window with a
+length, recall over every gold window. A criterion whose window is read but not attached
+to a constraint still counts, as a number read outside a constraint counts for the value
+check above.
+
 Reference: Criteria2Query (Yuan et al., JAMIA 2019) reports F1 0.795 for its entity
 recognition on the entity types it covers; ``micro_entity_f1`` below is kg's micro F1 over
 Condition, Drug, Measurement, Value and Temporal.
@@ -108,6 +123,7 @@ from kg.criteria.constraints import (
     ScoreConstraint,
     SubstanceUseConstraint,
     TherapyConstraint,
+    TimeWindow,
 )
 from kg.criteria.mentions import find_mentions, negated_mentions
 from kg.criteria.parse import parse_criterion
@@ -135,6 +151,15 @@ _PROCEDURES = frozenset({"radiotherapy", "surgery", "plasmapheresis", "plasma ex
 #: "immunosuppressive therapy", "antiviral treatment"): Chia annotates these as Procedure.
 _MODALITY = re.compile(r"(?:therap(?:y|ies)|treatments?|radiation)\s*$", re.I)
 _NUM = re.compile(r"\d+(?:[.,]\d+)?")
+_WORD_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+             "thirty": 30}
+#: A length of time in a Chia Temporal text: a number (digits or a word) and a unit, or "the
+#: past/last year" (one unit). Written for the gold side, independently of kg's parser.
+_GOLD_DURATION = re.compile(
+    r"(?:(?<![\w.])(?P<n>\d+(?:\.\d+)?|" + "|".join(sorted(_WORD_NUM, key=len, reverse=True)) +
+    r")\s*-?\s*|\b(?:past|last|previous|prior|preceding)\s+)"
+    r"(?P<u>days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?)\b", re.I)
 
 
 @dataclass
@@ -158,6 +183,7 @@ class Mention:
     span: Span
     constraint: Constraint | None = None
     quantity: Quantity | None = None  # numeric Value found outside a constraint
+    window: TimeWindow | None = None  # length of a Temporal window found outside a constraint
 
 
 @dataclass
@@ -219,6 +245,32 @@ def read_ann(path: Path) -> tuple[list[Entity], set[str]]:
     out = list(ents.values())
     neg = {k for k in negated if k in ents}
     return out, {f"{ents[k].lo}:{ents[k].hi}" for k in neg}
+
+
+def gold_durations(text: str) -> set[str]:
+    """The lengths of time a gold Temporal text states, as xsd:durations (weeks in days,
+    as xsd:duration has no weeks): "within the past 6 months" -> {"P6M"}, "2 wks" -> {"P14D"}.
+
+    >>> sorted(gold_durations("in the last two weeks or past year"))
+    ['P14D', 'P1Y']
+    """
+    out: set[str] = set()
+    for m in _GOLD_DURATION.finditer(text):
+        raw = (m.group("n") or "1").lower()
+        n = float(_WORD_NUM.get(raw, raw) if raw in _WORD_NUM else raw)
+        u = m.group("u").lower()[0]
+        if u == "w":
+            n, u = n * 7, "d"
+        num = str(int(n)) if n.is_integer() else str(n)
+        out.add(f"PT{num}H" if u == "h" else f"P{num}{u.upper()}")
+    return out
+
+
+def _window_iso(m: Mention) -> str | None:
+    """The normalised length kg gives a Temporal mention: its constraint's window, or the
+    window ``find_mentions`` read where kg built no constraint."""
+    w = getattr(m.constraint, "window", None) if m.constraint is not None else m.window
+    return w.iso if w is not None and w.iso and not w.ever else None
 
 
 def _value_span(c: Constraint, lead: str) -> Span:
@@ -298,7 +350,7 @@ def line_mentions(line: str, polarity: str, offset: int) -> list[Mention]:
         span = (m.span[0] + offset, m.span[1] + offset)
         if any(o.etype == m.etype and _overlap(o.span, span) for o in out):
             continue
-        out.append(Mention(m.etype, span, None, m.quantity))
+        out.append(Mention(m.etype, span, None, m.quantity, m.window))
     return out
 
 
@@ -364,7 +416,8 @@ def split_files(files: list[Path]) -> dict[str, list[Path]]:
 
 
 def _score(files: list[Path], tallies: dict[str, Tally], strict: Tally,
-           missed: dict[str, list[str]] | None = None, judge_all: bool = False) -> int:
+           missed: dict[str, list[str]] | None = None, judge_all: bool = False,
+           windows: Tally | None = None) -> int:
     """Add the counts of ``files`` to ``tallies`` / ``strict``; return the number of lines.
 
     When ``missed`` is given, the text of every gold entity no kg mention overlaps is
@@ -444,6 +497,8 @@ def _score(files: list[Path], tallies: dict[str, Tally], strict: Tally,
                 if missed is not None:
                     missed.setdefault("value_wrong", []).append(text[m.span[0]:m.span[1]] + "\t" + numeric[over[0]].text)
         strict.gold_hit += len(hit_gold)
+        if windows is not None:
+            _score_windows(by_type.get("Temporal", []), ms, windows, text)
         if missed is not None:
             for k, g in enumerate(numeric):
                 if k not in hit_gold:
@@ -451,13 +506,32 @@ def _score(files: list[Path], tallies: dict[str, Tally], strict: Tally,
     return n_lines
 
 
-def _summary(tallies: dict[str, Tally], strict: Tally) -> dict[str, object]:
+def _score_windows(gold_temporal: list[Entity], ms: list[Mention], windows: Tally, text: str) -> None:
+    """Temporal windows with their length checked (see the module docstring)."""
+    gold = [(g, gold_durations(g.text)) for g in gold_temporal]
+    gold = [(g, d) for g, d in gold if d]
+    pred = [(m, iso) for m in ms if m.etype == "Temporal" and (iso := _window_iso(m))]
+    windows.gold += len(gold)
+    windows.pred += len(pred)
+    hit: set[int] = set()
+    for m, iso in pred:
+        ok = [k for k, (g, d) in enumerate(gold) if iso in d and _ent_overlap(m.span, g)]
+        if ok:
+            windows.pred_hit += 1
+            hit.update(ok)
+        elif len(windows.examples_spurious) < 15:
+            windows.examples_spurious.append(text[m.span[0]:m.span[1]] + " | " + iso)
+    windows.gold_hit += len(hit)
+
+
+def _summary(tallies: dict[str, Tally], strict: Tally, windows: Tally | None = None) -> dict[str, object]:
     micro = Tally()
     for t in ENTITY_TYPES:
         for a in ("pred", "pred_hit", "gold", "gold_hit"):
             setattr(micro, a, getattr(micro, a) + getattr(tallies[t], a))
     return {"by_type": {t: tallies[t].scores() for t in TYPES},
             "value_comparator_unit": strict.scores(),
+            **({"temporal_window_length": windows.scores()} if windows is not None else {}),
             "micro_entity_f1": micro.scores()}
 
 
@@ -470,13 +544,17 @@ def evaluate(limit: int | None = None) -> dict[str, object]:
     out: dict[str, object] = {}
     total = {t: Tally() for t in TYPES}
     total_strict = Tally()
+    total_windows = Tally()
     n_lines = 0
     for name, fs in halves.items():
         tallies = {t: Tally() for t in TYPES}
         strict = Tally()
-        n = _score(fs, tallies, strict)
+        windows = Tally()
+        n = _score(fs, tallies, strict, windows=windows)
         n_lines += n
-        out[name] = {"files": len(fs), "criteria_lines": n, **_summary(tallies, strict)}
+        out[name] = {"files": len(fs), "criteria_lines": n, **_summary(tallies, strict, windows)}
+        for a in ("pred", "pred_hit", "gold", "gold_hit"):
+            setattr(total_windows, a, getattr(total_windows, a) + getattr(windows, a))
         for t in TYPES:
             for a in ("pred", "pred_hit", "gold", "gold_hit"):
                 setattr(total[t], a, getattr(total[t], a) + getattr(tallies[t], a))
@@ -487,7 +565,8 @@ def evaluate(limit: int | None = None) -> dict[str, object]:
         total_strict.examples_spurious += strict.examples_spurious
     all_tallies = {t: Tally() for t in TYPES}
     all_strict = Tally()
-    _score(files, all_tallies, all_strict, judge_all=True)
+    all_windows = Tally()
+    _score(files, all_tallies, all_strict, judge_all=True, windows=all_windows)
     elapsed = time.perf_counter() - t0
     return {
         "corpus": "chia_without_scope",
@@ -498,10 +577,10 @@ def evaluate(limit: int | None = None) -> dict[str, object]:
                      "mentions + kg.criteria.mentions.find_mentions; kg mentions inside unannotated out-of-scope "
                      "spans not judged (see all_text_judged); see module docstring"),
         "split": "by trial: sorted NCT ids, even positions = dev (rules tuned here), odd = test (held out)",
-        **_summary(total, total_strict),
+        **_summary(total, total_strict, total_windows),
         "dev": out["dev"],
         "test": out["test"],
-        "all_text_judged": _summary(all_tallies, all_strict),
+        "all_text_judged": _summary(all_tallies, all_strict, all_windows),
         "criteria2query_reference_f1": 0.795,
         # no example texts: Chia text stays out of the repository
         # (benchmarks/criteria_chia_missed.py prints them to the terminal)
@@ -519,7 +598,9 @@ def main(argv: list[str] | None = None) -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     rows = [(t, lambda r, t=t: r["by_type"][t]) for t in TYPES]
-    rows += [("value+cmp+unit", lambda r: r["value_comparator_unit"]), ("micro entity", lambda r: r["micro_entity_f1"])]
+    rows += [("value+cmp+unit", lambda r: r["value_comparator_unit"]),
+             ("window length", lambda r: r.get("temporal_window_length", {"precision": 0, "recall": 0, "f1": 0})),
+             ("micro entity", lambda r: r["micro_entity_f1"])]
     print(f"{'':14}" + "".join(f"{h:>22}" for h in ("dev P/R/F1", "test P/R/F1", "overall P/R/F1", "all text judged")))
     for label, get in rows:
         cells = [get(r) for r in (report["dev"], report["test"], report, report["all_text_judged"])]

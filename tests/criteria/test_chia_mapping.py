@@ -57,3 +57,42 @@ def test_exceptions_and_negated_entities_are_negation_mentions(chia) -> None:
 @pytest.mark.parametrize(("text", "comparator"), [(">/= 50 years", ">="), ("</= 1.5", "<="), ("> 2", ">")])
 def test_gold_comparators_read_slash_spellings(chia, text: str, comparator: str) -> None:
     assert chia._gold_comparator(text) == comparator
+
+
+@pytest.mark.parametrize(("text", "lengths"), [
+    ("within the past 6 months", {"P6M"}),
+    ("for at least two weeks prior to screening", {"P14D"}),
+    ("in the last year", {"P1Y"}),
+    ("72 hours", {"PT72H"}),
+    ("history of", set()),
+    ("currently", set()),
+])
+def test_gold_durations_read_the_lengths_a_temporal_text_states(chia, text: str, lengths: set[str]) -> None:
+    assert chia.gold_durations(text) == lengths
+
+
+def _window_tally(chia, line: str, gold: list[tuple[int, int]]):
+    ents = [chia.Entity("Temporal", [span], line[span[0]:span[1]]) for span in gold]
+    tally = chia.Tally()
+    chia._score_windows(ents, chia.line_mentions(line, "exclusion", 0), tally, line)
+    return tally
+
+
+def test_a_window_read_with_its_length_scores_as_correct(chia) -> None:
+    line = "Myocardial infarction within the last 6 months"
+    t = _window_tally(chia, line, [(line.index("within"), len(line))])
+    assert (t.pred, t.pred_hit, t.gold, t.gold_hit) == (1, 1, 1, 1)
+
+
+def test_a_window_with_the_wrong_length_scores_as_wrong(chia, monkeypatch) -> None:
+    line = "Myocardial infarction within the last 6 months"
+    ents = [chia.Entity("Temporal", [(22, len(line))], "within the last 6 weeks")]  # gold says weeks
+    tally = chia.Tally()
+    chia._score_windows(ents, chia.line_mentions(line, "exclusion", 0), tally, line)
+    assert (tally.pred, tally.pred_hit, tally.gold, tally.gold_hit) == (1, 0, 1, 0)
+
+
+def test_a_cue_word_is_not_a_window(chia) -> None:
+    line = "History of asthma"
+    t = _window_tally(chia, line, [(0, 10)])
+    assert (t.pred, t.gold) == (0, 0)

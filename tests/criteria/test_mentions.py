@@ -83,3 +83,20 @@ def test_find_never_raises_and_spans_index_text(text: str) -> None:
         q = m.quantity
         if q is not None and q.low is not None and q.high is not None:
             assert q.low <= q.high
+
+
+@pytest.mark.parametrize(("text", "iso", "days", "direction"), [
+    ("Stroke within the past 6 to 60 months", "P60M", 1826, "before"),
+    ("Surgery (< 3 months)", "P3M", 91, "before"),
+    ("Stroke in the past year", "P1Y", 365, "before"),
+    ("Vaccination within 2 wks of screening", "P14D", 14, "before"),
+    ("Contraception for 120 days after the last dose", "P120D", 120, "after"),
+])
+def test_a_temporal_window_carries_its_normalised_length(text: str, iso: str, days: int, direction: str) -> None:
+    w = [m.window for m in find_mentions(text) if m.etype == "Temporal" and m.window is not None]
+    assert [(x.iso, x.days, x.direction) for x in w] == [(iso, days, direction)]
+
+
+@pytest.mark.parametrize("text", ["History of asthma", "Seizure lasting > 10 minutes", "Current smoker"])
+def test_cue_words_and_minutes_carry_no_length(text: str) -> None:
+    assert all(m.window is None for m in find_mentions(text))

@@ -40,20 +40,22 @@ from pathlib import Path
 
 from kg.criteria import lexicon as lx
 from kg.criteria import units
-from kg.criteria.constraints import Quantity
-from kg.criteria.parse import _DISEASE_GATE, _DISEASE_RE, MAX_CHARS, NUM, _comparator, _morph_heads, _num
+from kg.criteria.constraints import Quantity, TimeWindow
+from kg.criteria.parse import _DISEASE_GATE, _DISEASE_RE, MAX_CHARS, NUM, _comparator, _iso, _morph_heads, _num
 
 ETYPES = ("Value", "Temporal", "Drug", "Measurement", "Condition")
 
 
 @dataclass(frozen=True)
 class Mention:
-    """One typed span of a criterion text; ``quantity`` is set for numeric Values."""
+    """One typed span of a criterion text; ``quantity`` is set for numeric Values and
+    ``window`` (its normalised length) for a Temporal window that states one."""
 
     etype: str
     span: tuple[int, int]
     text: str
     quantity: Quantity | None = None
+    window: TimeWindow | None = None
 
 
 # --- values --------------------------------------------------------------------------------
@@ -242,8 +244,35 @@ def _temporal(text: str) -> list[Mention]:
             if any(a < e and s < b for a, b in taken):
                 continue
             taken.append((s, e))
-            out.append(Mention("Temporal", (s, e), text[s:e]))
+            window = _length(m, rx is _WIN_ONE) if rx in (_WINDOW, _WIN_ONE) else None
+            out.append(Mention("Temporal", (s, e), text[s:e], window=window))
     return out
+
+
+_LAST_NUMBER = re.compile(r"(?<![\w.])(?:" + _NUMW + r")(?![\w.])", re.I)
+_AFTER_WORDS = re.compile(r"\s*(?:after|following|post|since)\b", re.I)
+
+
+def _length(m: re.Match[str], one: bool) -> TimeWindow | None:
+    """The normalised length of a window phrase: the number right before its unit ("6 to
+    60 months" is 60 months, as the parser reads it), one unit for "the past year"; none
+    for minutes (how long an episode lasted, not a window)."""
+    if one:
+        n, unit = 1.0, m.group(0).split()[-1]
+    else:
+        unit = m.group("unit")
+        nums = _LAST_NUMBER.findall(m.string, m.start(), m.start("unit"))
+        if not nums:
+            return None
+        raw = nums[-1].lower()
+        n = 1.0 if raw in ("a", "an") else _num(raw)  # type: ignore[assignment]
+    if n is None or unit.lower().startswith("min"):
+        return None
+    # "for 120 days after the last dose": the event may lie outside the phrase
+    after = not one and bool(_AFTER_WORDS.match(m.group("lead") or "") or _AFTER_WORDS.match(m.group("trail") or "")
+                             or _AFTER_WORDS.match(m.string, m.end()))
+    return TimeWindow(days=units.duration_days(n, unit), iso=_iso(n, unit.lower()),
+                      direction="after" if after else "before", span=(m.start(), m.end()))
 
 
 # --- measurements and drugs ---------------------------------------------------------------
