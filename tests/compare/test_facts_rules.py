@@ -118,6 +118,21 @@ def test_disjoint_ages_and_overlapping_ages() -> None:
     assert got == {("numeric-range", frozenset((kids.iri, adults.iri)))}
 
 
+def test_rules_setting_the_same_end_bind_the_same_way_in_any_order() -> None:
+    # B requires neutrophils >= 1.3 and also excludes < 1.3: the same end, twice. The rule
+    # that names the conflict must not depend on the order the store returned the rules.
+    found = set()
+    for order in (1, -1):
+        f = _facts()
+        a = _trial(f, "A", conditions={LUPUS})
+        a.ranges.append(_rng("urn:crit:a1", "inclusion", "lab:neut", "<", 1.0, "10*9/L"))
+        b = _trial(f, "B", conditions={LUPUS})
+        b.ranges.extend([_rng("urn:crit:b1", "inclusion", "lab:neut", ">=", 1.3, "10*9/L"),
+                         _rng("urn:crit:b2", "exclusion", "lab:neut", "<", 1.3, "10*9/L")][::order])
+        found.add(tuple((x.kind, x.criterion_a, x.criterion_b) for x in find_conflicts(f)))
+    assert found == {(("required-excluded", "urn:crit:a1", "urn:crit:b2"),)}
+
+
 def test_self_contradiction_between_inclusion_and_exclusion() -> None:
     f = _facts()
     t = _trial(f, "S")

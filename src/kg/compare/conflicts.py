@@ -216,14 +216,28 @@ class _Interval:
     high_rule: RangeRule | None = None
 
     def narrow(self, r: RangeRule) -> None:
-        if r.low > self.low or (r.low == self.low and not r.low_incl):
+        # When two rules set the same end, the one kept names the conflict (its criterion,
+        # its kind): choose it by a fixed rank, not by the order the store returned rows.
+        if r.low > self.low or (r.low == self.low and self.low_incl and not r.low_incl) or (
+                r.low == self.low and r.low_incl == self.low_incl and not math.isinf(r.low) and _tie_first(r, self.low_rule)):
             self.low, self.low_incl, self.low_rule = r.low, r.low_incl, r
-        if r.high < self.high or (r.high == self.high and not r.high_incl):
+        if r.high < self.high or (r.high == self.high and self.high_incl and not r.high_incl) or (
+                r.high == self.high and r.high_incl == self.high_incl and not math.isinf(r.high)
+                and _tie_first(r, self.high_rule)):
             self.high, self.high_incl, self.high_rule = r.high, r.high_incl, r
 
     @property
     def empty(self) -> bool:
         return self.low > self.high or (self.low == self.high and not (self.low_incl and self.high_incl))
+
+
+def _tie_first(r: RangeRule, held: RangeRule | None) -> bool:
+    """Whether ``r`` ranks before ``held`` among rules setting the same end: an exclusion
+    first (what a trial turns away is the sharper reason), then the smaller criterion IRI."""
+    if held is None:
+        return True
+    return (r.polarity != "exclusion", r.criterion, r.constraint) < (
+        held.polarity != "exclusion", held.criterion, held.constraint)
 
 
 def _fmt(x: float) -> str:
