@@ -24,6 +24,7 @@ from rdflib.term import Node
 
 from kg import vocab as V
 from kg.errors import QueryError, StoreError
+from kg.store.tsv import plain_literal, tsv_result
 
 if TYPE_CHECKING:
     from kg.query.guard import AllowList
@@ -81,7 +82,7 @@ def to_rdflib(term: object) -> Node | None:
             return Literal(term.value, lang=term.language)
         dt = term.datatype.value
         if dt == "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(term.value)
+            return plain_literal(term.value)
         return Literal(term.value, datatype=URIRef(dt))
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
@@ -394,7 +395,10 @@ def _serialized_query(store: ox.Store, text: str) -> tuple[str, object]:
     """Run a query and serialize its answer (in the child process of a time-limited query)."""
     raw = store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True)
     if isinstance(raw, ox.QuerySolutions):
-        return "SELECT", raw.serialize(format=ox.QueryResultsFormat.JSON)
+        if not raw.variables:  # TSV cannot tell one empty solution from none
+            return "SELECT-JSON", raw.serialize(format=ox.QueryResultsFormat.JSON)
+        # TSV: far cheaper to read back than JSON for large answers (kg.store.tsv)
+        return "SELECT", raw.serialize(format=ox.QueryResultsFormat.TSV)
     if isinstance(raw, ox.QueryTriples):
         return "CONSTRUCT", raw.serialize(format=ox.RdfFormat.N_TRIPLES)
     return "ASK", bool(raw)
@@ -402,6 +406,8 @@ def _serialized_query(store: ox.Store, text: str) -> tuple[str, object]:
 
 def _from_serialized(kind: str, data: object) -> Result:
     if kind == "SELECT":
+        return tsv_result(data)  # type: ignore[arg-type]
+    if kind == "SELECT-JSON":
         return _to_result(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON))
     if kind == "CONSTRUCT":
         return _triples_result(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
