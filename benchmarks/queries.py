@@ -18,7 +18,9 @@ For each size N (default 1k, 10k, 100k trials) one run:
 5. at the smallest size only, a naive SPARQL join for the washout conflicts on plain
    rdflib and on Oxigraph, each under a time limit.
 
-Peak RSS is read after each size (``ru_maxrss``: the peak of the whole process so far).
+The reference and the all-pairs query are each timed ``--repeat`` times (default 3) with
+the cyclic GC off, as ``timeit`` does, and the best run is compared; every run is kept in
+the results. Peak RSS is read after each size (``ru_maxrss``: the peak of the whole process so far).
 Results go to ``benchmarks/results/queries.json``.
 
     python benchmarks/queries.py                 # 1k, 10k, 100k
@@ -499,6 +501,25 @@ def compare_conflicts(ref: set[ConflictKey], kg: set[ConflictKey],
             "key": "(kind, trial A, trial B, A's criterion or '' (washout: always ''), B's criterion)"}
 
 
+def _best(work, repeat: int) -> tuple[float, list[float], object]:
+    """Best of ``repeat`` timed calls of ``work`` with the cyclic GC off, as ``timeit`` times:
+    one collection pause of a multi-GB process (the generator's data) otherwise lands in one
+    side's time at random. Returns (best seconds, every run's seconds, the last result)."""
+    runs: list[float] = []
+    result = None
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(max(1, repeat)):
+            result = None
+            t0 = time.perf_counter()
+            result = work()
+            runs.append(round(time.perf_counter() - t0, 3))
+    finally:
+        gc.enable()
+    return min(runs), runs, result
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
@@ -625,7 +646,8 @@ def _disk_latency(store, sample) -> dict:
 
 
 def run_size(n: int, cat: trialgen.Catalogue, *, criteria: tuple[int, int], check: bool, naive_limit: float,
-             samples: int, seed: int, density: float = 1.0, disk: bool = False, disk_latency: bool = True) -> dict:
+             samples: int, seed: int, density: float = 1.0, disk: bool = False, disk_latency: bool = True,
+             repeat: int = 3) -> dict:
     from kg.compare import find_conflicts, materialize, read_facts
     from kg.query.named import run_named
     from kg.store.oxigraph import OxigraphStore
@@ -645,15 +667,14 @@ def run_size(n: int, cat: trialgen.Catalogue, *, criteria: tuple[int, int], chec
 
     # -- reference ---------------------------------------------------------------------------
     tie_named: set[ConflictKey] = set()
-    t0 = time.perf_counter()
-    ref = ref_conflicts(ds, tie_named=tie_named)
-    res["reference_all_pairs_s"] = round(time.perf_counter() - t0, 3)
+    secs, runs, ref = _best(lambda: ref_conflicts(ds, tie_named=tie_named), repeat)
+    res["reference_all_pairs_s"] = secs
+    res["reference_all_pairs_runs_s"] = runs
     res["reference_conflicts"] = dict(Counter(k[0] for k in ref))
     # What the reference computed before it covered all four kinds (washout, and
     # required-excluded from conditions only), timed apart so older results stay comparable.
-    t0 = time.perf_counter()
-    ref_two = ref_conflicts(ds, ("washout", "required-excluded"), ranges=False)
-    res["reference_two_kinds_s"] = round(time.perf_counter() - t0, 3)
+    res["reference_two_kinds_s"], _, ref_two = _best(
+        lambda: ref_conflicts(ds, ("washout", "required-excluded"), ranges=False), repeat)
     res["reference_two_kinds_conflicts"] = dict(Counter(k[0] for k in ref_two))
     del ref_two
     print(f"[{n}] reference: {len(ref)} conflicts {res['reference_conflicts']} in {res['reference_all_pairs_s']} s "
@@ -680,22 +701,17 @@ def run_size(n: int, cat: trialgen.Catalogue, *, criteria: tuple[int, int], chec
     gc.collect()
 
     # -- named queries ---------------------------------------------------------------------------
-    t0 = time.perf_counter()
-    run = run_named(store, "conflicting-exclusions", {}, timeout=600)
-    rows = len(run.result)
-    res["named_conflicting_exclusions_all_pairs"] = {"seconds": round(time.perf_counter() - t0, 2), "rows": rows}
-    del run
+    secs, runs, rows = _best(lambda: len(run_named(store, "conflicting-exclusions", {}, timeout=600).result), repeat)
+    res["named_conflicting_exclusions_all_pairs"] = {"seconds": secs, "runs_s": runs, "rows": rows}
     print(f"[{n}] conflicting-exclusions (all pairs): {res['named_conflicting_exclusions_all_pairs']}", flush=True)
     from kg.query.named import get_query, only_given
 
     conflicts_text = only_given(get_query("conflicting-exclusions").text, set())  # all pairs: no -p trial
-    t0 = time.perf_counter()
-    rows = len(store.query(conflicts_text))
-    res["conflicting_exclusions_in_process"] = {"seconds": round(time.perf_counter() - t0, 2), "rows": rows,
+    secs, runs, rows = _best(lambda: len(store.query(conflicts_text)), repeat)
+    res["conflicting_exclusions_in_process"] = {"seconds": secs, "runs_s": runs, "rows": rows,
                                                 "note": "same query, store.query (no child, rdflib rows)"}
-    t0 = time.perf_counter()
-    rows = sum(1 for _ in store.rows(conflicts_text))
-    res["conflicting_exclusions_raw_rows"] = {"seconds": round(time.perf_counter() - t0, 2), "rows": rows,
+    secs, runs, rows = _best(lambda: sum(1 for _ in store.rows(conflicts_text)), repeat)
+    res["conflicting_exclusions_raw_rows"] = {"seconds": secs, "runs_s": runs, "rows": rows,
                                               "note": "same query, store.rows (pyoxigraph strings, no rdflib): "
                                                       "the query engine's evaluation"}
     print(f"[{n}] conflicting-exclusions in-process {res['conflicting_exclusions_in_process']} "
@@ -795,6 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="1k trials only")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--samples", type=int, default=20, help="trials sampled for comparable-trials")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timed runs of the reference and of the all-pairs query (best reported, GC off)")
     ap.add_argument("--naive-limit", type=float, default=120.0, help="time limit of the naive SPARQL joins (s)")
     ap.add_argument("--min-criteria-from", type=int, default=100_000,
                     help="from this size on, 10 criteria per trial (memory); 10-30 below")
@@ -835,7 +853,8 @@ def main(argv: list[str] | None = None) -> int:
         out["sizes"].append(run_size(n, cat, criteria=criteria, check=n == smallest,
                                      naive_limit=args.naive_limit if n == smallest else 0.0,
                                      samples=args.samples, seed=args.seed, density=dens.get(n, default_density),
-                                     disk=n >= args.disk_from, disk_latency=not args.no_disk_latency))
+                                     disk=n >= args.disk_from, disk_latency=not args.no_disk_latency,
+                                     repeat=args.repeat))
         out["sizes"].sort(key=lambda s: s["trials"])
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(out, indent=2, default=str) + "\n", encoding="utf-8")
