@@ -216,14 +216,14 @@ class _Interval:
     high_rule: RangeRule | None = None
 
     def narrow(self, r: RangeRule) -> None:
-        # When two rules set the same end, the one kept names the conflict (its criterion,
-        # its kind): choose it by a fixed rank, not by the order the store returned rows.
-        if r.low > self.low or (r.low == self.low and self.low_incl and not r.low_incl) or (
-                r.low == self.low and r.low_incl == self.low_incl and not math.isinf(r.low) and _tie_first(r, self.low_rule)):
+        # An end is tighter at a tighter value, or open where the held one is closed. When two
+        # rules set the same end, the one kept names the conflict (its criterion, its kind): a
+        # fixed rank chooses it, not the order the store returned rows.
+        low, held_low = (r.low, not r.low_incl), (self.low, not self.low_incl)
+        if low > held_low or (low == held_low and self.low_rule is not None and _tie_first(r, self.low_rule)):
             self.low, self.low_incl, self.low_rule = r.low, r.low_incl, r
-        if r.high < self.high or (r.high == self.high and self.high_incl and not r.high_incl) or (
-                r.high == self.high and r.high_incl == self.high_incl and not math.isinf(r.high)
-                and _tie_first(r, self.high_rule)):
+        high, held_high = (-r.high, not r.high_incl), (-self.high, not self.high_incl)
+        if high > held_high or (high == held_high and self.high_rule is not None and _tie_first(r, self.high_rule)):
             self.high, self.high_incl, self.high_rule = r.high, r.high_incl, r
 
     @property
@@ -231,11 +231,9 @@ class _Interval:
         return self.low > self.high or (self.low == self.high and not (self.low_incl and self.high_incl))
 
 
-def _tie_first(r: RangeRule, held: RangeRule | None) -> bool:
+def _tie_first(r: RangeRule, held: RangeRule) -> bool:
     """Whether ``r`` ranks before ``held`` among rules setting the same end: an exclusion
     first (what a trial turns away is the sharper reason), then the smaller criterion IRI."""
-    if held is None:
-        return True
     return (r.polarity != "exclusion", r.criterion, r.constraint) < (
         held.polarity != "exclusion", held.criterion, held.constraint)
 

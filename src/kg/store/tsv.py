@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 
 from rdflib import BNode, Literal, URIRef, Variable
+from rdflib.namespace import XSD
 from rdflib.query import Result
 from rdflib.term import Node
 
 from kg.errors import QueryError
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_XSD_STRING = _XSD + "string"
+_XSD_STRING = str(XSD.string)
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
 _ESCAPED = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -90,13 +90,13 @@ def parse_term(cell: str) -> Node:
     elif cell.startswith("_:"):
         return BNode(cell[2:])
     elif cell in ("true", "false"):
-        return Literal(cell, datatype=URIRef(_XSD + "boolean"))
+        return Literal(cell, datatype=XSD.boolean)
     elif _INTEGER.fullmatch(cell):
-        return Literal(cell, datatype=URIRef(_XSD + "integer"))
+        return Literal(cell, datatype=XSD.integer)
     elif _DECIMAL.fullmatch(cell):
-        return Literal(cell, datatype=URIRef(_XSD + "decimal"))
+        return Literal(cell, datatype=XSD.decimal)
     elif _DOUBLE.fullmatch(cell):
-        return Literal(cell, datatype=URIRef(_XSD + "double"))
+        return Literal(cell, datatype=XSD.double)
     raise QueryError(f"unreadable term in a query answer: {cell[:80]!r}")
 
 
