@@ -7,6 +7,10 @@ nodes into ``V.COMPARE_GRAPH`` (:mod:`kg.compare.rdf`). ``kg build`` runs it aft
 records and shared graphs whenever anything they hold changed, so the named queries
 ``conflicting-exclusions`` and ``comparable-trials``, the views and outside SPARQL users
 all read the same, current answer.
+
+A change recomputes only the conflicts of the trials it touches (:mod:`kg.compare.delta`
+keeps a digest of each trial's inputs in the graph), and the graph is swapped whole:
+readers see the old answer or the new one (decision 0013).
 """
 
 from __future__ import annotations
@@ -14,13 +18,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from rdflib import URIRef
+from rdflib.namespace import RDF
 
 from kg import vocab as V
 from kg.compare.comparable import Comparability, rank_comparable
 from kg.compare.conflicts import Conflict, find_conflicts
+from kg.compare.delta import conflict_scope, trial_digests
 from kg.compare.facts import Facts, read_facts
-from kg.compare.rdf import comparability_triples, conflict_triples
+from kg.compare.rdf import Triple, comparability_triples, conflict_triples
 
 __all__ = ["CompareSummary", "Comparability", "Conflict", "Facts", "find_conflicts", "materialize",
            "rank_comparable", "read_facts"]
@@ -31,7 +40,7 @@ DEFAULT_TOP = 10
 
 @dataclass
 class CompareSummary:
-    """What one materialization did."""
+    """What one materialization did, and how much of it was recomputed."""
 
     skipped: bool = False
     trials: int = 0
@@ -43,56 +52,137 @@ class CompareSummary:
     seconds_write: float = 0.0
     added: int = 0
     removed: int = 0
+    #: Every conflict recomputed: no bookkeeping to reuse (first run, other code, ``force``).
+    full: bool = False
+    #: Trials whose comparison inputs changed, appeared or went away.
+    trials_changed: int = 0
+    #: Ordered pairs of trials whose conflicts were recomputed (changed x changed-or-partner;
+    #: every pair when ``full``): the work proportional to the change.
+    pairs_recomputed: int = 0
+    #: Conflicts written from this run's computation; the others were kept as stored.
+    conflicts_recomputed: int = 0
 
 
-def input_fingerprint(store: object, top: int) -> str:
-    """Hash of every other graph's build fingerprint, kg's code and ``top``: equal means the
-    stored comparisons are still right."""
-    from kg.graph.pipeline import code_fingerprint
+#: Bookkeeping kept in the compare graph beside the answer (subject: the graph's name), so it
+#: changes in the same transaction: what each trial's conflicts were computed from.
+COMPARE_INPUT = V.KG["compareInput"]  # "<digest> <trial IRI>", one per trial
+COMPARE_BASIS = V.KG["compareBasis"]  # code, fact queries and ``top`` the digests hold under
 
+
+def _code_basis(top: int) -> str:
+    """Hash of kg's code, the fact queries and ``top``: the comparisons' rules."""
     from importlib import resources
+
+    from kg.graph.pipeline import code_fingerprint
 
     h = hashlib.sha256(f"{code_fingerprint()}|top={top}".encode())
     facts_dir = resources.files("kg").joinpath("queries", "facts")
     for entry in sorted(facts_dir.iterdir(), key=lambda e: e.name):  # the fact queries are code too
         if entry.name.endswith(".rq"):
             h.update(entry.name.encode() + entry.read_bytes())
+    return h.hexdigest()
+
+
+def input_fingerprint(store: object, top: int) -> str:
+    """Hash of every other graph's build fingerprint, kg's code and ``top``: equal means the
+    stored comparisons are still right."""
+    h = hashlib.sha256(_code_basis(top).encode())
     q = "SELECT ?g ?fp WHERE { GRAPH ?g { ?g kg:buildFingerprint ?fp } }"
     compare = str(V.COMPARE_GRAPH)
     for g, fp in sorted(store.rows(q)):  # type: ignore[attr-defined]
-        if g != compare:
+        if g != compare and not g.startswith(compare + "/"):  # its own slots (decision 0013)
             h.update(f"{g}={fp}\n".encode())
     return h.hexdigest()
 
 
+def _stored(store: object, predicate: URIRef) -> list[str]:
+    """Values of ``<compare graph> predicate ?v`` in the compare graph as it stands."""
+    if hasattr(store, "derived_values"):
+        return store.derived_values(V.COMPARE_GRAPH, str(V.COMPARE_GRAPH), str(predicate))  # type: ignore[attr-defined]
+    found = store.graph_value(V.COMPARE_GRAPH, predicate)  # type: ignore[attr-defined]
+    return [] if found is None else [found]
+
+
+def _state_triples(fp: str, basis: str, digests: dict[str, str]) -> Iterator[Triple]:
+    g = str(V.COMPARE_GRAPH)
+    yield g, str(V.buildFingerprint), fp
+    yield g, str(COMPARE_BASIS), basis
+    for iri in sorted(digests):
+        yield g, str(COMPARE_INPUT), f"{digests[iri]} {iri}"
+
+
 def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -> CompareSummary:
-    """Recompute the conflicts and comparabilities of ``store`` and write them to
-    ``V.COMPARE_GRAPH`` (only the triples that changed); skipped when nothing they depend
-    on changed since the last time, unless ``force``."""
+    """Bring the conflicts and comparabilities in ``V.COMPARE_GRAPH`` up to date with ``store``.
+
+    Skipped when nothing they depend on changed since the last time, unless ``force``.
+    Otherwise only the conflicts of trials whose inputs changed (:mod:`kg.compare.delta`)
+    are recomputed, when the stored bookkeeping was made by this code; the comparabilities
+    are ranked anew (each score weighs what is shared by how rare it is among all trials),
+    which is seconds. The change is written so that readers see the old answer or the new
+    one, never a mix (decision 0013)."""
     out = CompareSummary()
     fp = input_fingerprint(store, top)
-    stored = store.graph_value(V.COMPARE_GRAPH, V.buildFingerprint)  # type: ignore[attr-defined]
-    if not force and stored == fp:
+    if not force and fp in _stored(store, V.buildFingerprint):
         out.skipped = True
         return out
     t0 = time.perf_counter()
     facts = read_facts(store)
+    basis = _code_basis(top)
+    digests = trial_digests(facts)
     t1 = time.perf_counter()
-    conflicts = find_conflicts(facts)
-    pairs = rank_comparable(facts, top=top)
-    t2 = time.perf_counter()
-    if stored != fp:
-        # Drop the old fingerprint first: a write cut short is then redone by the next build.
-        store.drop_fingerprint(V.COMPARE_GRAPH)  # type: ignore[attr-defined]
-    fingerprint = [(str(V.COMPARE_GRAPH), str(V.buildFingerprint), fp)]
-    triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), fingerprint)
-    change = store.replace_graph_quads(V.COMPARE_GRAPH, triples)  # type: ignore[attr-defined]
+    old: dict[str, str] | None = None
+    if not force and hasattr(store, "replace_subjects") and _stored(store, COMPARE_BASIS) == [basis]:
+        old = {}
+        for value in _stored(store, COMPARE_INPUT):
+            digest, _, iri = value.partition(" ")
+            old[iri] = digest
+    state = _state_triples(fp, basis, digests)
+    if old is None:
+        out.full = True
+        conflicts = find_conflicts(facts)
+        out.trials_changed, out.pairs_recomputed = len(facts.trials), len(facts.trials) ** 2
+        pairs = rank_comparable(facts, top=top)
+        t2 = time.perf_counter()
+        triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), state)
+        change = store.replace_graph_quads(V.COMPARE_GRAPH, triples)  # type: ignore[attr-defined]
+    else:
+        changed = {iri for iri in digests.keys() | old.keys() if digests.get(iri) != old.get(iri)}
+        scope, partners = conflict_scope(facts, changed)
+        present = changed & facts.trials.keys()
+        conflicts = [c for c in find_conflicts(scope) if c.trial_a in changed or c.trial_b in changed]
+        out.trials_changed, out.pairs_recomputed = len(changed), len(present) * (len(present) + len(partners))
+        pairs = rank_comparable(facts, top=top)
+        t2 = time.perf_counter()
+        # Replaced: every node naming a changed trial (its conflicts and comparabilities),
+        # every comparability (re-ranked) and the bookkeeping; every other conflict stays.
+        g, changed_iris = V.COMPARE_GRAPH, [URIRef(i) for i in sorted(changed)]
+        subjects = (store.derived_subjects(g, str(V.trialA), changed_iris)  # type: ignore[attr-defined]
+                    | store.derived_subjects(g, str(V.trialB), changed_iris)  # type: ignore[attr-defined]
+                    | store.derived_subjects(g, str(RDF.type), [URIRef(V.Comparability)])  # type: ignore[attr-defined]
+                    | {str(g)})
+        triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), state)
+        change = store.replace_subjects(g, subjects, triples)  # type: ignore[attr-defined]
     t3 = time.perf_counter()
-    kinds: dict[str, int] = {}
-    for c in conflicts:
-        kinds[c.kind] = kinds.get(c.kind, 0) + 1
-    out.trials, out.conflicts, out.comparabilities, out.by_kind = len(facts.trials), len(conflicts), len(pairs), kinds
+    out.conflicts_recomputed = len(conflicts)
+    out.by_kind = _kinds(store) if old is not None else _count_kinds(conflicts)
+    out.trials, out.conflicts, out.comparabilities = len(facts.trials), sum(out.by_kind.values()), len(pairs)
     out.seconds_read, out.seconds_compute, out.seconds_write = t1 - t0, t2 - t1, t3 - t2
     out.added, out.removed = change.added, change.removed
     return out
 
+
+def _count_kinds(conflicts: list[Conflict]) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for c in conflicts:
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    return kinds
+
+
+def _kinds(store: object) -> dict[str, int]:
+    """Conflicts per kind as stored (kept and recomputed alike)."""
+    kinds: dict[str, int] = {}
+    by_iri = {str(V.conflict_kind(k)): k for k in V.CONFLICT_KINDS}
+    for node in store.derived_subjects(V.COMPARE_GRAPH, str(RDF.type), [URIRef(V.Conflict)]):  # type: ignore[attr-defined]
+        for k in store.derived_values(V.COMPARE_GRAPH, node, str(V.conflictKind)):  # type: ignore[attr-defined]
+            kinds[by_iri.get(k, k)] = kinds.get(by_iri.get(k, k), 0) + 1
+    return {k: kinds[k] for k in sorted(kinds)}

@@ -10,6 +10,7 @@ in an array does not stop the others.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -17,6 +18,9 @@ from kg.errors import RecordError
 from kg.model import TrialRecord
 
 ParseResult = Iterator[TrialRecord | RecordError]
+
+#: Reason for a document Python's recursive readers cannot descend (about 1,000 levels).
+NESTED_TOO_DEEPLY = "nested too deeply to read (more than ~1,000 levels of brackets or elements)"
 
 
 @dataclass(frozen=True)
@@ -43,3 +47,25 @@ def decode_utf8(data: bytes, source: str, record_id: str | None = None) -> str:
         raise RecordError(
             f"not valid UTF-8 at byte {exc.start}", source=source, record_id=record_id, field="<encoding>"
         ) from None
+
+
+_STATED_IDS = (
+    re.compile(rb'"nctId"\s*:\s*"(NCT\d{8})"'),
+    re.compile(rb'"nct_id"\s*:\s*"(NCT\d{8})"'),
+    re.compile(rb"<nct_id>\s*(NCT\d{8})\s*</nct_id>"),
+)
+
+
+def stated_id(data: bytes) -> str | None:
+    """The one NCT ID that ``nctId`` / ``nct_id`` fields of raw ``data`` state, else None.
+
+    Names the record in the quarantine report when a document cannot be parsed at all
+    (malformed past its ID, nested too deeply, refused); several different IDs name none.
+
+    >>> stated_id(b'{"protocolSection": {"identificationModule": {"nctId": "NCT01234567", "x": [')
+    'NCT01234567'
+    >>> stated_id(b'[{"nctId": "NCT00000001"}, {"nctId": "NCT00000002"}]') is None
+    True
+    """
+    found = {m.group(1).decode() for rx in _STATED_IDS for m in rx.finditer(data)}
+    return found.pop() if len(found) == 1 else None

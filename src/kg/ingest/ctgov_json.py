@@ -20,7 +20,7 @@ from typing import Any
 
 from kg.errors import RecordError
 from kg.ingest import ctgov_common as common
-from kg.ingest.base import Format, ParseResult, decode_utf8, sha256
+from kg.ingest.base import NESTED_TOO_DEEPLY, Format, ParseResult, decode_utf8, sha256, stated_id
 from kg.model import (
     Arm,
     ConditionAncestor,
@@ -68,8 +68,12 @@ def parse(data: bytes, source_path: str) -> ParseResult:
         yield RecordError(
             f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             source=source_path,
+            record_id=stated_id(data),
             field="<json>",
         )
+        return
+    except RecursionError:
+        yield RecordError(NESTED_TOO_DEEPLY, source=source_path, record_id=stated_id(data), field="<json>")
         return
     digest = sha256(data)
     for locator, study in _studies(doc, source_path):

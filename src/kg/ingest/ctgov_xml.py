@@ -1,7 +1,7 @@
 """Reader of the legacy ClinicalTrials.gov ``<clinical_study>`` XML (the old AllPublicXML records).
 
-Input is parsed with :mod:`defusedxml` only (no entity expansion, no external
-references). Titles and summaries lose the registry's hard wrapping; the eligibility
+Input is parsed with :mod:`defusedxml` only, with DTDs forbidden: no entity expansion,
+no external DTD or entity, nothing fetched ("DTDs are refused"). Titles and summaries lose the registry's hard wrapping; the eligibility
 text is kept verbatim, because criterion spans index into it.
 
 >>> data = b"<clinical_study><id_info><nct_id>NCT00000001</nct_id></id_info><phase>Phase 1/Phase 2</phase></clinical_study>"
@@ -17,12 +17,12 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException, DTDForbidden
 from defusedxml.ElementTree import ParseError, fromstring
 
 from kg.errors import RecordError
 from kg.ingest import ctgov_common as common
-from kg.ingest.base import Format, ParseResult, decode_utf8, sha256
+from kg.ingest.base import Format, ParseResult, decode_utf8, sha256, stated_id
 from kg.model import (
     Arm,
     Design,
@@ -42,7 +42,7 @@ NAME = "ctgov-xml"
 _NCT = re.compile(r"^NCT\d{8}$")
 # Root element clinical_study, after an optional BOM, XML declaration, comments and doctype.
 _ROOT = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<!DOCTYPE[^>]*>)\s*)*<clinical_study[\s/>]",
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>)\s*)*<clinical_study[\s/>]",
     re.DOTALL,
 )
 _DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")
@@ -82,12 +82,17 @@ def parse(data: bytes, source_path: str) -> ParseResult:
             yield err
             return
     try:
-        root = fromstring(data)
+        # No DTD at all: no entity of any kind, no external DTD, nothing to expand or fetch.
+        root = fromstring(data, forbid_dtd=True)
     except ParseError as exc:
-        yield RecordError(f"malformed XML: {exc}", source=source_path, field="<xml>")
+        yield RecordError(f"malformed XML: {exc}", source=source_path, record_id=stated_id(data), field="<xml>")
+        return
+    except DTDForbidden:
+        yield RecordError("DTDs are refused: the document declares a DOCTYPE (entities and external DTDs are "
+                          "never read)", source=source_path, record_id=stated_id(data), field="<xml>")
         return
     except DefusedXmlException as exc:
-        yield RecordError(f"refused XML: {exc}", source=source_path, field="<xml>")
+        yield RecordError(f"refused XML: {exc}", source=source_path, record_id=stated_id(data), field="<xml>")
         return
     except (LookupError, ValueError) as exc:  # an encoding Python does not know
         yield RecordError(f"unreadable XML: {exc}", source=source_path, field="<encoding>")

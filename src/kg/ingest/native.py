@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import RecordError
-from kg.ingest.base import Format, ParseResult, decode_utf8, sha256
+from kg.ingest.base import NESTED_TOO_DEEPLY, Format, ParseResult, decode_utf8, sha256, stated_id
 from kg.model import SourceRef, TrialRecord
 
 NAME = "kg-json"
@@ -45,7 +45,10 @@ def parse(data: bytes, source_path: str) -> ParseResult:
         return
     except json.JSONDecodeError as exc:
         yield RecordError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                          source=source_path, field="<json>")
+                          source=source_path, record_id=stated_id(data), field="<json>")
+        return
+    except RecursionError:
+        yield RecordError(NESTED_TOO_DEEPLY, source=source_path, record_id=stated_id(data), field="<json>")
         return
     if isinstance(doc, dict) and "records" in doc:
         items: list[Any] = doc["records"]

@@ -10,8 +10,11 @@ second build of the same input changes zero triples.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-from collections.abc import Iterable, Iterator
+import re
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -92,6 +95,12 @@ def to_rdflib(term: object) -> Node | None:
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Stale quads of a derived graph are deleted this many per DELETE DATA update (replace_graph_quads).
 _DELETE_CHUNK = 20_000
+#: Where each derived graph's pointer lives: ``<name> kg:currentGraph <slot>`` (decision 0013).
+POINTER_GRAPH = V.KGGRAPH["current"]
+CURRENT_GRAPH = V.KG["currentGraph"]
+_POINTER_GRAPH, _CURRENT = ox.NamedNode(str(POINTER_GRAPH)), ox.NamedNode(str(CURRENT_GRAPH))
+#: A derived graph's second slot is its name plus this; the first is the name itself.
+_SECOND_SLOT = "/b"
 
 
 def _digest(q: ox.Quad) -> bytes:
@@ -165,8 +174,104 @@ def _data_block(quads: Iterable[ox.Quad], graph: ox.NamedNode) -> str:
     return f"GRAPH {graph} {{\n{body}\n}}"
 
 
+# -- creating a store -------------------------------------------------------------------
+# RocksDB writes CURRENT last when it creates a database: a folder without it was left by a
+# creation that did not finish. A new store is therefore made in a hidden sibling folder and
+# renamed into place (one atomic rename), so its path holds either nothing or a whole store.
+_CREATING = ".creating-"
+#: What a store folder may hold: RocksDB's own files and kg's build report.
+_STORE_FILE = re.compile(
+    r"^(?:CURRENT|IDENTITY|LOCK|LOG(?:\.old\.\d+)?|MANIFEST-\d+|OPTIONS-\d+|\d+\.(?:log|sst|blob)"
+    r"|.*\.dbtmp|build-report\.tsv(?:\.tmp)?)$"
+)
+
+
+def _half_made(path: Path) -> bool | None:
+    """True: a store folder whose creation was interrupted; False: a whole store; None: not a store.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _half_made(d)
+    True
+    >>> _ = (d / "LOCK").write_text(""); _half_made(d)
+    True
+    >>> _ = (d / "notes.txt").write_text("mine"); _half_made(d) is None
+    True
+    """
+    names = [p.name for p in path.iterdir()]
+    if "CURRENT" in names:
+        return False
+    if all(_STORE_FILE.match(n) for n in names):
+        return True
+    return None
+
+
+def _check_made(path: Path) -> None:
+    """Refuse, with the reason, a folder that is not a whole store (before RocksDB's own error)."""
+    if not path.is_dir():
+        raise StoreError(f"{path}: not a store folder")
+    state = _half_made(path)
+    if state is True:
+        raise StoreError(f"{path}: no usable store here: its creation was interrupted or never ran "
+                         "(no CURRENT file); run `kg build` to create it again")
+    if state is None:
+        raise StoreError(f"{path}: not a kg store (no CURRENT file, and files RocksDB does not write)")
+
+
+def _create_if_needed(path: Path) -> None:
+    """Make sure ``path`` holds a whole store, creating it atomically when it holds none.
+
+    A folder left half-made by an interrupted creation (RocksDB files but no CURRENT, see
+    :func:`_half_made`) is replaced; a folder holding anything else is refused, never deleted.
+    """
+    if path.exists():
+        state = _half_made(path) if path.is_dir() else None
+        if state is False:
+            return
+        if state is None:
+            raise StoreError(f"{path}: not a kg store and not empty; give --store an empty or new folder")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_creations(path)
+    tmp = path.with_name(f".{path.name}{_CREATING}{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    made = ox.Store(str(tmp))
+    made.flush()
+    del made  # closes RocksDB: the folder is complete (CURRENT written) before it is moved
+    try:
+        if path.exists() and any(path.iterdir()):
+            shutil.rmtree(path)  # the half-made leftover checked above; an empty folder is renamed over
+        os.rename(tmp, path)
+    except OSError:
+        if path.is_dir() and _half_made(path) is False:  # another kg created it meanwhile: use theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        raise
+
+
+def _remove_stale_creations(path: Path) -> None:
+    """Hidden creation folders of ``path`` whose process is gone (killed mid-creation)."""
+    prefix = f".{path.name}{_CREATING}"
+    for other in path.parent.glob(prefix + "*"):
+        pid = other.name[len(prefix):]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class OxigraphStore:
     """A kg graph store backed by pyoxigraph; ``path=None`` keeps it in memory."""
+
+    #: A derived graph change of more quads than this is written as a swap of slots, not as
+    #: one transaction (~2 KB of memory per changed quad in one update; decision 0013).
+    tx_limit = 100_000
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
@@ -177,9 +282,10 @@ class OxigraphStore:
             elif read_only:
                 if not self.path.exists():
                     raise StoreError(f"{self.path}: no store here (run `kg build` first)")
+                _check_made(self.path)
                 self._store = ox.Store.read_only(str(self.path))
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
+                _create_if_needed(self.path)
                 self._store = ox.Store(str(self.path))
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
@@ -256,30 +362,41 @@ class OxigraphStore:
         timeout: float | None = None,
         allow: AllowList | None = None,
     ) -> Result:
-        """Run a SPARQL query over the union of all graphs; ``bindings`` bind variables to
-        RDF terms through a VALUES block (see :mod:`kg.query.binding`), never as raw text.
+        """Run a SPARQL query over the union of all graphs (or over the graphs its FROM /
+        FROM NAMED clauses select); ``bindings`` bind variables to RDF terms through a
+        VALUES block (see :mod:`kg.query.binding`), never as raw text.
 
-        ``allow``: check the query with :func:`kg.query.guard.check_query` first (user
-        queries); ``timeout``: run it in a child process killed after that many seconds
-        (:mod:`kg.query.limits`). Without them the query runs in-process, as kg's own
-        internal queries do."""
+        ``allow``: a user query: checked by :func:`kg.query.guard.clear_query` first and
+        always run in the sandboxed child of :mod:`kg.query.limits` (no network unless an
+        allowed SERVICE needs it), killed after ``timeout`` seconds (default
+        ``KG_QUERY_TIMEOUT`` or 30 s). Without ``allow`` and ``timeout`` the query runs
+        in-process, as kg's own internal queries do."""
         from kg.query.binding import inject_values
 
+        clearance = None
         if allow is not None:
-            from kg.query.guard import check_query
+            from kg.query.guard import check_bound, clear_query
+            from kg.query.limits import resolve_timeout
 
-            # The template is checked: inject_values only adds a VALUES block of
-            # serialized terms, which cannot add a clause (tests/query/test_injection.py).
-            check_query(sparql, allow)
+            clearance = clear_query(sparql, allow)
+            timeout = resolve_timeout(timeout)
         text = inject_values(sparql, bindings) if bindings else sparql
+        if clearance is not None and bindings:
+            # binding may add one VALUES block of serialized terms and nothing else
+            check_bound(sparql, text)
+        # A query naming its dataset (FROM / FROM NAMED) gets exactly those graphs.
+        union = clearance is None or not clearance.dataset
         try:
             if timeout is None:
-                return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True))
+                return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=union))
             from kg.query.limits import run_with_limit
 
             self.flush()  # settle pending writes: no storage thread mid-write when the child forks
             store = self._store
-            kind, data = run_with_limit(lambda: _serialized_query(store, text), timeout)
+            network = clearance is not None and clearance.network
+            require_offline = clearance is not None and clearance.mentions_service
+            kind, data = run_with_limit(lambda: _serialized_query(store, text, union), timeout,
+                                        network=network, require_offline=require_offline)
             return _from_serialized(kind, data)
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {_one_line(exc)}") from exc
@@ -298,60 +415,150 @@ class OxigraphStore:
         for sol in res:  # type: ignore[union-attr]
             yield tuple(None if (t := sol[i]) is None else t.value for i in range(n))
 
-    def replace_graph_quads(self, graph: URIRef, triples: Iterable[tuple[str, str, object]]) -> GraphChange:
-        """Like :meth:`replace_graph` for plain-string triples: subject and predicate are IRI
-        strings; the object is an :class:`rdflib.URIRef` or a python str/int/float/bool/Decimal
-        literal. Large derived graphs (kg.compare) are written this way, without building
-        an rdflib graph or SPARQL text first.
+    # -- derived graphs (kg.compare): swapped whole (decision 0013) ----------------------
+    def derived_graph(self, name: URIRef) -> URIRef:
+        """The named graph that holds derived graph ``name`` now: the slot its pointer names
+        (``GRAPH kggraph:current { <name> kg:currentGraph ?g }``), ``name`` itself when none."""
+        return URIRef(self._slot(name).value)
 
-        Not one transaction: stale triples are removed, then the new ones added in one
-        bulk insert. Callers keep a fingerprint triple in the graph and drop it first
-        (``drop_fingerprint``) so an interrupted write is recomputed by the next build.
+    def _slot(self, name: URIRef) -> ox.NamedNode:
+        for q in self._store.quads_for_pattern(ox.NamedNode(str(name)), _CURRENT, None, _POINTER_GRAPH):
+            return q.object  # type: ignore[return-value]
+        return ox.NamedNode(str(name))
+
+    def derived_subjects(self, name: URIRef, predicate: str, objects: Iterable[object]) -> set[str]:
+        """Subjects of ``?s predicate o`` in derived graph ``name`` for each ``o`` given."""
+        g, p = self._slot(name), ox.NamedNode(predicate)
+        return {q.subject.value for o in objects for q in self._store.quads_for_pattern(None, p, _ox_object(o), g)}
+
+    def derived_values(self, name: URIRef, subject: str, predicate: str) -> list[str]:
+        """Lexical values of ``<subject> predicate ?v`` in derived graph ``name``."""
+        g = self._slot(name)
+        return [q.object.value for q in self._store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate), None, g)]
+
+    def replace_subjects(self, name: URIRef, subjects: Iterable[str], triples: Iterable[tuple[str, str, object]]) -> GraphChange:
+        """Make the descriptions of ``subjects`` in derived graph ``name`` exactly the
+        ``triples`` given (plain-string triples, as :meth:`replace_graph_quads`); the rest of
+        the graph stays. Readers see the whole change or none of it."""
+        g = self._slot(name)
+        try:
+            old = {q for s in subjects for q in self._store.quads_for_pattern(ox.NamedNode(s), None, None, g)}
+            new = {ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples}
+        except ValueError as exc:
+            raise StoreError(f"cannot write graph {name}: {exc}") from exc
+        gone = old - new
+        added = [q for q in new if q not in old]
+        del old, new
+        return self._apply_derived(name, g, gone, lambda q: q not in gone, added, len(gone))
+
+    def replace_graph_quads(self, graph: URIRef, triples: Iterable[tuple[str, str, object]]) -> GraphChange:
+        """Make derived graph ``graph`` hold exactly ``triples``: subject and predicate are
+        IRI strings; the object is an :class:`rdflib.URIRef` or a python
+        str/int/float/bool/Decimal literal. Large derived graphs (kg.compare) are written
+        this way, without building an rdflib graph or SPARQL text first.
+
+        Readers see the old graph or the new one, never a mix (decision 0013): a change of
+        up to ``tx_limit`` quads is one transaction on the graph in place; a larger one is
+        bulk-loaded into the graph's other slot, then the pointer moves in one small
+        transaction and the old slot is deleted chunk by chunk.
         """
-        g = ox.NamedNode(str(graph))
+        g = self._slot(graph)
         quads = (ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples)
         try:
             if next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is None:
-                # Nothing to diff against: stream the new quads into the bulk loader.
-                counter = _Counter(quads)
-                self._store.bulk_extend(counter)
-                return GraphChange(counter.n, 0)
+                # Nothing to diff against: keep up to tx_limit quads, stream the rest.
+                added = list(itertools.islice(quads, self.tx_limit + 1))
+                if len(added) <= self.tx_limit:
+                    return self._apply_derived(graph, g, set(), lambda q: True, added, 0)
+                written, _ = self._swap(graph, g, lambda q: True, itertools.chain(added, quads))
+                return GraphChange(written, 0)
             # Diff by hashes of the quads' N-Quads text: the old graph may hold millions of
             # quads, too many to keep twice as objects; only the changed ones are kept.
             old = {_digest(q) for q in self._store.quads_for_pattern(None, None, None, g)}
             seen: set[bytes] = set()
-            added: list[ox.Quad] = []
+            added = []
             for q in quads:
                 h = _digest(q)
                 if h not in seen:
                     seen.add(h)
                     if h not in old:
                         added.append(q)
+            removed = len(old - seen)
             del old
-            # Oxigraph iterates a snapshot, so stale quads are deleted chunk by chunk as they
-            # are found: memory stays at one chunk, not millions of quads.
-            removed = 0
-            gone: list[ox.Quad] = []
-            for q in self._store.quads_for_pattern(None, None, None, g):
-                if _digest(q) not in seen:
-                    gone.append(q)
-                    if len(gone) >= _DELETE_CHUNK:
-                        self._remove_many(gone)
-                        removed += len(gone)
-                        gone = []
-            self._remove_many(gone)
-            removed += len(gone)
-            del seen
-            if added:
-                self._bulk(added)
+            return self._apply_derived(graph, g, None, lambda q: _digest(q) in seen, added, removed)
         except (OSError, ValueError, SyntaxError) as exc:
             raise StoreError(f"cannot write graph {graph}: {exc}") from exc
-        return GraphChange(len(added), removed)
+
+    def _apply_derived(self, name: URIRef, g: ox.NamedNode, gone: set[ox.Quad] | None,
+                       keep: Callable[[ox.Quad], bool], added: list[ox.Quad], removed: int) -> GraphChange:
+        """Write one change of a derived graph: ``gone`` (None: the quads ``keep`` rejects)
+        out, ``added`` in, as one transaction or, above ``tx_limit``, as a swap of slots."""
+        if removed + len(added) > self.tx_limit:
+            self._swap(name, g, keep, iter(added))
+            return GraphChange(len(added), removed)
+        if gone is None:
+            gone = {q for q in self._store.quads_for_pattern(None, None, None, g) if not keep(q)}
+        pointer = ox.Quad(ox.NamedNode(str(name)), _CURRENT, g, _POINTER_GRAPH)
+        if not gone and not added:
+            if pointer not in self._store:
+                self._store.add(pointer)
+            return GraphChange(0, 0)
+        if any(isinstance(t, ox.BlankNode) for q in itertools.chain(gone, added) for t in (q.subject, q.object)):
+            raise StoreError(f"derived graph {name}: blank nodes cannot be written by DATA updates")
+        # One SPARQL Update is one Oxigraph transaction: deletions, insertions and the
+        # pointer (written on first use) become visible together.
+        ops = []
+        if gone:
+            ops.append("DELETE DATA {\n" + _data_block(gone, g) + "\n}")
+        inserts = (_data_block(added, g) + "\n") if added else ""
+        ops.append(f"INSERT DATA {{\n{inserts}GRAPH {_POINTER_GRAPH} {{ {pointer.subject} {pointer.predicate} {pointer.object} }}\n}}")
+        try:
+            self._store.update(" ;\n".join(ops))
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot write graph {name}: {exc}") from exc
+        return GraphChange(len(added), len(gone))
+
+    def _swap(self, name: URIRef, g: ox.NamedNode, keep: Callable[[ox.Quad], bool],
+              added: Iterator[ox.Quad]) -> tuple[int, int]:
+        """Bulk-load the new content into the other slot, move the pointer, delete the old
+        slot; returns (quads written, quads deleted)."""
+        a = ox.NamedNode(str(name))
+        b = ox.NamedNode(str(name) + _SECOND_SLOT)
+        other = b if g == a else a
+        # Leftovers of a swap cut short: no reader follows the pointer there.
+        self._clear(other)
+        counter = _Counter(itertools.chain(
+            (ox.Quad(q.subject, q.predicate, q.object, other)
+             for q in self._store.quads_for_pattern(None, None, None, g) if keep(q)),
+            (ox.Quad(q.subject, q.predicate, q.object, other) for q in added)))
+        # The bulk loader writes sorted files straight to disk: one transaction of millions of
+        # quads would hold them all in memory (decision 0013: ~1 GB per million).
+        self._store.bulk_extend(counter)
+        self._store.flush()
+        n = ox.NamedNode(str(name))
+        self._store.update(
+            f"DELETE {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} ?g }} }} "
+            f"INSERT {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} {other} }} }} "
+            f"WHERE {{ OPTIONAL {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} ?g }} }} }}")
+        return counter.n, self._clear(g)
+
+    def _clear(self, g: ox.NamedNode) -> int:
+        """Delete every quad of ``g`` chunk by chunk (one DROP of millions is one transaction
+        holding them all); Oxigraph iterates a snapshot, so memory stays at one chunk."""
+        removed = 0
+        gone: list[ox.Quad] = []
+        for q in self._store.quads_for_pattern(None, None, None, g):
+            gone.append(q)
+            if len(gone) >= _DELETE_CHUNK:
+                self._remove_many(gone)
+                removed += len(gone)
+                gone = []
+        self._remove_many(gone)
+        return removed + len(gone)
 
     def _remove_many(self, quads: list[ox.Quad]) -> None:
-        # Removing quads one by one is one transaction each, and one DROP of millions is one
-        # transaction holding them all: a chunk goes as one DELETE DATA of serialized terms
-        # (the store's own terms, never user text), about twice as fast as single removes.
+        # Removing quads one by one is one transaction each: a chunk goes as one DELETE DATA
+        # of serialized terms (the store's own terms, never user text), about twice as fast.
         blank = any(isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode) for q in quads)
         if len(quads) < 1000 or blank:  # DELETE DATA takes no blank nodes
             for q in quads:
@@ -359,20 +566,6 @@ class OxigraphStore:
             return
         body = " ".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
         self._store.update(f"DELETE DATA {{ {body} }}")
-
-    def _bulk(self, quads: set[ox.Quad] | list[ox.Quad]) -> None:
-        # The bulk loader writes sorted files straight to disk: one large transaction of
-        # millions of quads would sit in the write-ahead log (gigabytes) and take minutes.
-        if len(quads) > 50_000:
-            self._store.bulk_extend(quads)
-        else:
-            self._store.extend(quads)
-
-    def drop_fingerprint(self, graph: URIRef) -> None:
-        """Remove ``<graph> kg:buildFingerprint ?v`` from that graph (see replace_graph_quads)."""
-        g = ox.NamedNode(str(graph))
-        for q in list(self._store.quads_for_pattern(g, ox.NamedNode(str(V.buildFingerprint)), None, g)):
-            self._store.remove(q)
 
     def close(self) -> None:
         self.flush()
@@ -391,9 +584,9 @@ def _one_line(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _serialized_query(store: ox.Store, text: str) -> tuple[str, object]:
+def _serialized_query(store: ox.Store, text: str, union: bool = True) -> tuple[str, object]:
     """Run a query and serialize its answer (in the child process of a time-limited query)."""
-    raw = store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True)
+    raw = store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=union)
     if isinstance(raw, ox.QuerySolutions):
         if not raw.variables:  # TSV cannot tell one empty solution from none
             return "SELECT-JSON", raw.serialize(format=ox.QueryResultsFormat.JSON)
