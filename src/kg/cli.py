@@ -85,14 +85,14 @@ def _print_summary(summary: Any) -> None:
 
 
 def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
-              quiet: bool) -> Any:
+              quiet: bool, zip_limits: Any = None) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kg.graph.pipeline import build
 
     with _open_store(store_dir) as store:
         if quiet or not sys.stderr.isatty():
-            return build(list(sources) or None, store, crosswalk=crosswalk, report=report)
+            return build(list(sources) or None, store, crosswalk=crosswalk, report=report, zip_limits=zip_limits)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("reading", total=None)
@@ -100,7 +100,8 @@ def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
             def tick(desc: str, done: int, total: int | None) -> None:
                 bar.update(task, description=desc, completed=done, total=total)
 
-            return build(list(sources) or None, store, crosswalk=crosswalk, report=report, progress=tick)
+            return build(list(sources) or None, store, crosswalk=crosswalk, report=report, progress=tick,
+                         zip_limits=zip_limits)
 
 
 @cli.command("build")
@@ -111,10 +112,19 @@ def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the quarantine report (default: STORE/build-report.tsv).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("--zip-member-limit", metavar="SIZE",
+              help="Largest a zip member may expand to, e.g. 64M (default $KG_ZIP_MEMBER_LIMIT or 64M).")
+@click.option("--zip-total-limit", metavar="SIZE",
+              help="Most one zip may expand to in all, e.g. 2G (default $KG_ZIP_TOTAL_LIMIT or 2G).")
 def build_cmd(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
-              quiet: bool) -> None:
+              quiet: bool, zip_member_limit: str | None, zip_total_limit: str | None) -> None:
     """Build or update the graph from SOURCES (files, folders, zips); none = the demo dataset."""
-    summary = run_build(sources, store_dir, crosswalk, report, quiet)
+    from kg.ingest.sources import ZipLimits, parse_size
+
+    limits = ZipLimits.from_env()
+    limits = ZipLimits(member=parse_size(zip_member_limit) if zip_member_limit else limits.member,
+                       total=parse_size(zip_total_limit) if zip_total_limit else limits.total)
+    summary = run_build(sources, store_dir, crosswalk, report, quiet, limits)
     _print_summary(summary)
     if summary.partial:
         raise PartialBuildError(

@@ -26,7 +26,7 @@ from kg import vocab as V
 from kg.errors import KgError, StoreError
 from kg.graph.build import record_graph
 from kg.graph.identity import resolve_identities
-from kg.ingest.sources import Quarantined, Skipped, read_sources
+from kg.ingest.sources import Quarantined, Skipped, ZipLimits, read_sources
 from kg.model import TrialRecord
 
 Progress = Callable[[str, int, int | None], None]
@@ -166,16 +166,18 @@ def build(
     progress: Progress | None = None,
     shared_graphs: bool = True,
     compare: bool = True,
+    zip_limits: ZipLimits | None = None,
 ) -> BuildSummary:
     """Build (or update) ``store`` from ``sources``; ``None`` builds the embedded demo data.
 
     ``compare=False`` leaves the conflicts and comparabilities (kg.compare) as they are, for
-    loading many batches before comparing once (:func:`kg.compare.materialize`)."""
+    loading many batches before comparing once (:func:`kg.compare.materialize`). ``zip_limits``
+    caps what a zip may expand to (default: :meth:`kg.ingest.sources.ZipLimits.from_env`)."""
     paths = list(sources) if sources else demo_sources()
     summary = BuildSummary()
     records: list[TrialRecord] = []
     tick = progress or (lambda *_: None)
-    for item in read_sources(paths):
+    for item in read_sources(paths, zip_limits=zip_limits):
         if isinstance(item, TrialRecord):
             records.append(item)
             summary.records_read += 1
@@ -217,7 +219,7 @@ def build(
                 continue  # same content, same identity, same code: the stored graph is already right
             try:
                 rg = record_graph(rec, ident.key)
-            except (KgError, ValueError, TypeError) as exc:  # one bad record must not lose the others
+            except (KgError, ValueError, TypeError, RecursionError) as exc:  # one bad record must not lose the others
                 summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
                                                        f"cannot build graph: {exc}"))
                 continue
