@@ -121,6 +121,8 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
     which is seconds. The change is written so that readers see the old answer or the new
     one, never a mix (decision 0013)."""
     out = CompareSummary()
+    if hasattr(store, "tidy_derived"):
+        store.tidy_derived(V.COMPARE_GRAPH)  # what a swap cut short left behind
     fp = input_fingerprint(store, top)
     if not force and fp in _stored(store, V.buildFingerprint):
         out.skipped = True

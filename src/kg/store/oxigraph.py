@@ -465,7 +465,8 @@ class OxigraphStore:
         g = self._slot(graph)
         quads = (ox.Quad(ox.NamedNode(s_), ox.NamedNode(p_), _ox_object(o_), g) for s_, p_, o_ in triples)
         try:
-            if next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is None:
+            self.tidy_derived(graph)
+            if self._empty(g):
                 # Nothing to diff against: keep up to tx_limit quads, stream the rest.
                 added = list(itertools.islice(quads, self.tx_limit + 1))
                 if len(added) <= self.tx_limit:
@@ -493,6 +494,7 @@ class OxigraphStore:
                        keep: Callable[[ox.Quad], bool], added: list[ox.Quad], removed: int) -> GraphChange:
         """Write one change of a derived graph: ``gone`` (None: the quads ``keep`` rejects)
         out, ``added`` in, as one transaction or, above ``tx_limit``, as a swap of slots."""
+        self.tidy_derived(name)
         if removed + len(added) > self.tx_limit:
             self._swap(name, g, keep, iter(added))
             return GraphChange(len(added), removed)
@@ -522,10 +524,13 @@ class OxigraphStore:
               added: Iterator[ox.Quad]) -> tuple[int, int]:
         """Bulk-load the new content into the other slot, move the pointer, delete the old
         slot; returns (quads written, quads deleted)."""
-        a = ox.NamedNode(str(name))
-        b = ox.NamedNode(str(name) + _SECOND_SLOT)
+        a, b = self._slots(name)
         other = b if g == a else a
-        # Leftovers of a swap cut short: no reader follows the pointer there.
+        if g == a and not self._pointed(name) and self._empty(a):
+            # Never built: readers that follow the pointer find none until it is written, so
+            # the first answer goes into the first slot, where pointer-less readers look too.
+            other = a
+        # Leftovers of a swap cut short are cleared first: no reader follows the pointer there.
         self._clear(other)
         counter = _Counter(itertools.chain(
             (ox.Quad(q.subject, q.predicate, q.object, other)
@@ -534,13 +539,31 @@ class OxigraphStore:
         # The bulk loader writes sorted files straight to disk: one transaction of millions of
         # quads would hold them all in memory (decision 0013: ~1 GB per million).
         self._store.bulk_extend(counter)
-        self._store.flush()
+        self.flush()
         n = ox.NamedNode(str(name))
         self._store.update(
             f"DELETE {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} ?g }} }} "
             f"INSERT {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} {other} }} }} "
             f"WHERE {{ OPTIONAL {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} ?g }} }} }}")
-        return counter.n, self._clear(g)
+        return counter.n, (self._clear(g) if other != g else 0)
+
+    @staticmethod
+    def _slots(name: URIRef) -> tuple[ox.NamedNode, ox.NamedNode]:
+        return ox.NamedNode(str(name)), ox.NamedNode(str(name) + _SECOND_SLOT)
+
+    def _pointed(self, name: URIRef) -> bool:
+        return next(iter(self._store.quads_for_pattern(ox.NamedNode(str(name)), _CURRENT, None, _POINTER_GRAPH)),
+                    None) is not None
+
+    def _empty(self, g: ox.NamedNode) -> bool:
+        return next(iter(self._store.quads_for_pattern(None, None, None, g)), None) is None
+
+    def tidy_derived(self, name: URIRef) -> int:
+        """Delete what a swap cut short left in the slot the pointer does not name (it is
+        invisible to readers that follow the pointer, but not to the union of all graphs)."""
+        a, b = self._slots(name)
+        other = b if self._slot(name) == a else a
+        return 0 if self._empty(other) else self._clear(other)
 
     def _clear(self, g: ox.NamedNode) -> int:
         """Delete every quad of ``g`` chunk by chunk (one DROP of millions is one transaction
