@@ -4,10 +4,7 @@ records beside it go in, nothing is fetched, nothing outside the inputs is read 
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,48 +15,9 @@ from kg.ingest.sources import Quarantined, ZipLimits, parse_size, read_sources
 from kg.model import TrialRecord
 from kg.store.oxigraph import OxigraphStore
 from tests.conftest import FIXTURES
+from tests.security.listener import Listener, listener  # noqa: F401  (fixture)
 
 SECRET = "kg-secret-7f3a91"
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1 that counts the connections it is offered."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-
-@pytest.fixture
-def listener() -> Iterator[Listener]:
-    ln = Listener()
-    yield ln
-    ln.close()
 
 
 def _study(nct: str) -> dict:

@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS, SKOS
 
 from kg.errors import InputError, RecordError, UnknownPrefixError
+from kg.ingest.rdf_files import parse_rdf_file
 from kg.link import prefixes, sssom
 
 SCOPES = ("EXACT", "RELATED", "BROAD", "NARROW")
@@ -132,7 +133,7 @@ def read_rdf(path: Path) -> Iterator[Term]:
     """Classes of an OWL/RDF file (any syntax rdflib guesses from the file name)."""
     g = Graph()
     try:
-        g.parse(path)
+        parse_rdf_file(path, g)  # nothing fetched: no remote JSON-LD context, no external entity
     except Exception as exc:  # rdflib raises many parser-specific types
         raise RecordError(f"cannot parse RDF: {exc}", source=str(path), record_id=path.name, field="file") from exc
     subjects = set(g.subjects(RDFS.label, None)) | set(g.subjects(SKOS.prefLabel, None))
