@@ -83,10 +83,80 @@ def test_star_allows_variables_and_anything() -> None:
         check_query("DROP ALL", AllowList.parse("*"))
 
 
-def test_rdflib_unparsable_query_with_allowed_service_passes() -> None:
-    check_query("SELECT * WHERE { ?s ?p ?o LATERAL { SELECT ?x WHERE { SERVICE <http://ok.example/s> "
-                "{ ?s ?q ?x } } } }", OK)
+def test_rdflib_unparsable_query_mentioning_a_governed_keyword_is_refused() -> None:
+    """rdflib is one of the two readers: where it cannot read the text, a mention is enough to refuse."""
+    with pytest.raises(QueryRefusedError, match="cannot verify this query: rdflib cannot parse it and it mentions SERVICE"):
+        check_query("SELECT * WHERE { ?s ?p ?o LATERAL { SELECT ?x WHERE { SERVICE <http://ok.example/s> "
+                    "{ ?s ?q ?x } } } }", OK)
+    with pytest.raises(QueryRefusedError, match="mentions FROM"):
+        check_query("SELECT * WHERE { ?s ?p ?o LATERAL { SELECT ?x WHERE { ?s kg:fromDate ?x } } }", OK)
     check_query("SELECT * WHERE { ?s ?p ?o LATERAL { SELECT ?x WHERE { ?s ?q ?x } LIMIT 1 } }", NONE)
+
+
+def test_a_malformed_query_mentioning_a_keyword_gets_the_engines_syntax_error() -> None:
+    with pytest.raises(QueryError, match="malformed query: error at 1:") as err:
+        check_query("SELECT * FROM <https://w3id.org/kg/graph/drugs> WHERE { ?s ?p }", OK)
+    assert not isinstance(err.value, QueryRefusedError)
+
+
+# Glued keywords: every token boundary Oxigraph's grammar allows before SERVICE / FROM.
+EVIL = "http://evil.example/x"
+GLUED = [
+    f"SELECT * WHERE {{ ?s kg:order 1SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",  # issue 19's bypass
+    f"SELECT * WHERE {{ ?s kg:order 1.SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order 1e1SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order 1.5SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order .5SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order +1SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order 1e1.SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order trueSERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order falseSERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order 'x'SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order \"x\"@en SERVICE<{EVIL}>{{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order ()SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s kg:order []SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o.SERVICE\n<{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o FILTER(1)SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o BIND(1 AS ?x)SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o FILTER(?o<?b)SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o #c\rsErViCe <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o }} #c\u000a\nUNION {{ SERVICE <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o SERVICESILENT <{EVIL}> {{ ?s ?p ?o }} }}",
+    f"PREFIX SILENTe: <http://ok.example/> PREFIX e: <http://evil.example/> "
+    f"SELECT * WHERE {{ ?s ?p ?o SERVICE SILENTe:x {{ ?s ?p ?o }} }}",
+    f"PREFIX SERVICEe: <http://ok.example/> PREFIX e: <http://evil.example/> "
+    f"SELECT * WHERE {{ ?s ?p ?o SERVICEe:x {{ ?s ?p ?o }} }}",
+    f"SELECT * WHERE {{ ?s ?p ?o SERVICE <http\\u003A//evil.example/x> {{ ?s ?p ?o }} }}",
+    f"BASE <http://evil.example/> SELECT * WHERE {{ ?s ?p ?o SERVICE <x> {{ ?s ?p ?o }} }}",
+    f"PREFIX p: <http://evil.example/> SELECT * WHERE {{ ?s ?p ?o SERVICE p:x {{ ?s ?p ?o }} }}",
+    f"BASE <http://evil.example/> PREFIX p: <a/> SELECT * WHERE {{ ?s ?p ?o SERVICE p:x {{ ?s ?p ?o }} }}",
+    f"SELECT * FROMNAMED <{EVIL}> WHERE {{ ?s ?p ?o }}",
+    f"SELECT*FROM<{EVIL}>WHERE{{?s ?p ?o}}",
+    f"SELECT * WHERE {{ SERVICE ?x {{ ?s ?p ?o }} VALUES ?x {{ <{EVIL}> }} }}",
+]
+
+
+@pytest.mark.parametrize("query", GLUED)
+def test_keywords_at_every_token_boundary_are_refused(query: str) -> None:
+    with pytest.raises(QueryRefusedError) as err:
+        check_query(query, OK)
+    assert "\n" not in str(err.value)
+
+
+def test_the_two_readers_must_agree() -> None:
+    """rdflib expands \\u escapes everywhere, Oxigraph only in IRIs and strings: here rdflib reads one
+    long string where Oxigraph reads a SERVICE clause. kg's lexer reads as Oxigraph does, so they disagree."""
+    query = (f'SELECT * WHERE {{ ?s ?p "\\u0022" . SERVICE <{EVIL}> {{ ?s ?p ?o }} ?s ?p "x\\u0022\\u0022" }}')
+    with pytest.raises(QueryRefusedError, match="not on the allow-list"):
+        check_query(query, OK)
+    allowed = query.replace(EVIL, "http://ok.example/x")
+    with pytest.raises(QueryRefusedError, match="disagree"):
+        check_query(allowed, OK)
+
+
+def test_glued_but_harmless_names_pass() -> None:
+    check_query("SELECT ?service WHERE { ?service kg:fromDate ?from ; kg:serviceLevel _:fromX }", NONE)
+    check_query("PREFIX ex: <http://e/> SELECT * WHERE { ?s ex:a.SERVICE ?o }", NONE)  # one prefixed name
 
 
 def test_allow_list_sources_and_boundaries() -> None:
@@ -106,7 +176,7 @@ def test_lexer_keeps_strings_iris_and_comments_whole() -> None:
     assert ("iri", "http://e/#SERVICE") in kinds
     assert ("pname", "ex:a\\#b") in kinds
     assert ("string", '"SERVICE \\" FROM"') in kinds
-    assert kinds[-2:] == [("word", "LIMIT"), ("word", "1")]  # a comment also ends at \r
+    assert kinds[-2:] == [("word", "LIMIT"), ("number", "1")]  # a comment also ends at \r
     assert not any(t.kind == "word" and t.value.upper() in ("SERVICE", "FROM") for t in toks)
 
 

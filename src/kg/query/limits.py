@@ -1,10 +1,17 @@
-"""Query time limits: running a query in a child process that is killed at its deadline.
+"""Query time limits and the query sandbox: a child process killed at its deadline, with no network.
 
 Oxigraph evaluates a query in Rust and cannot be interrupted from a Python thread, so a
 limited query runs in a forked child (``os.fork``; Linux and macOS) (which shares the store's memory and open
 handles, copy-on-write) and sends its result back serialized; at the deadline the child is
 killed and :class:`~kg.errors.QueryTimeoutError` says so. The parent's store is never
 touched by the child, so it stays usable after a kill.
+
+The child is also the backstop below the query guard (decision 0012): right after the fork,
+while it is single-threaded, it asks the kernel to kill it when its parent dies
+(``PR_SET_PDEATHSIG``) and moves into a new, empty network namespace
+(``unshare(CLONE_NEWNET)``, or ``CLONE_NEWUSER|CLONE_NEWNET`` without root): no interface but
+a downed loopback, no route anywhere, so a SERVICE that slipped past the guard connects
+nowhere. Only a query whose allowed SERVICE endpoints need it keeps the network.
 
 >>> resolve_timeout(None, environ={})
 30.0
@@ -16,6 +23,7 @@ touched by the child, so it stays usable after a kill.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
 import pickle
@@ -29,7 +37,7 @@ from typing import Any, TypeVar
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-from kg.errors import QueryError, QueryTimeoutError
+from kg.errors import QueryError, QueryRefusedError, QueryTimeoutError
 
 DEFAULT_TIMEOUT = 30.0
 ENV_VAR = "KG_QUERY_TIMEOUT"
@@ -53,10 +61,71 @@ def resolve_timeout(timeout: float | None = None, *, environ: Mapping[str, str] 
     return float(timeout)
 
 
-def _child(write_fd: int, work: Callable[[], object]) -> None:
-    """The forked child: run ``work``, send back its pickled outcome (length first), never return."""
+_PR_SET_PDEATHSIG = 1
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+_LIBC: Any = None
+
+
+def _libc() -> Any:
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL(None, use_errno=True)
+    return _LIBC
+
+
+def _tie_to_parent(parent: int) -> None:
+    """Die with the parent: the kernel sends SIGKILL when it exits, however it was killed."""
+    try:
+        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: the parent's own handlers are all there is
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _cut_network() -> str | None:
+    """Move this (single-threaded, just forked) process into an empty network namespace;
+    None on success, else why not."""
+    try:
+        libc = _libc()
+        if libc.unshare(_CLONE_NEWNET) == 0:
+            return None
+        first = os.strerror(ctypes.get_errno())
+        # Without CAP_SYS_ADMIN a new user namespace grants it inside; file access is unchanged
+        # (the kernel still checks the real uid).
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0:
+            return None
+        return f"unshare(CLONE_NEWNET): {first}; with CLONE_NEWUSER: {os.strerror(ctypes.get_errno())}"
+    except (OSError, AttributeError) as exc:
+        return f"unshare unavailable: {exc}"
+
+
+def offline_available() -> bool:
+    """Whether this system can run a query child without network (cached per process)."""
+    global _OFFLINE
+    if _OFFLINE is None:
+        try:
+            _OFFLINE = run_with_limit(lambda: True, 10.0, require_offline=True)
+        except QueryRefusedError:
+            _OFFLINE = False
+    return _OFFLINE
+
+
+_OFFLINE: bool | None = None
+
+
+def _child(write_fd: int, work: Callable[[], object], parent: int, network: bool, require_offline: bool) -> None:
+    """The forked child: sandbox itself, run ``work``, send back its pickled outcome (length first), never return."""
     try:
         try:
+            _tie_to_parent(parent)
+            why = None if network else _cut_network()
+            if why is not None and require_offline:
+                raise QueryRefusedError(
+                    f"this system cannot run a query without network ({why}); kg refuses queries that "
+                    "mention SERVICE here (decision 0012)"
+                )
             message: tuple[str, object] = ("ok", work())
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
             message = ("error", exc)
@@ -85,8 +154,12 @@ def _reap_later(pid: int) -> None:
     threading.Thread(target=wait, name=f"kg-reap-{pid}", daemon=True).start()
 
 
-def run_with_limit(work: Callable[[], T], timeout: float) -> T:
-    """``work()`` run in a forked child; killed after ``timeout`` seconds.
+def run_with_limit(work: Callable[[], T], timeout: float, *, network: bool = False,
+                   require_offline: bool = False) -> T:
+    """``work()`` run in a forked child; killed after ``timeout`` seconds or when the caller dies.
+
+    The child has no network unless ``network``; where the system cannot take it away, the
+    child runs anyway, or refuses (QueryRefusedError) when ``require_offline``.
 
     ``work`` must return something picklable; an exception it raises is raised here.
     A raw ``os.fork`` (not ``multiprocessing``) keeps the start-up cost low and works
@@ -94,10 +167,11 @@ def run_with_limit(work: Callable[[], T], timeout: float) -> T:
     returns as soon as it has it, without waiting for the child to exit (a daemon thread reaps it).
     """
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child, measured by its effects
         os.close(read_fd)
-        _child(write_fd, work)
+        _child(write_fd, work, parent, network, require_offline)
     os.close(write_fd)
     deadline = time.monotonic() + timeout
     body: bytes | None = None
@@ -175,20 +249,55 @@ def user_query(
     timeout: float | None = None,
     allow: Any = None,
 ) -> Result:
-    """A query a person asked for (``kg query``, ``kg sparql``): checked by the guard, then
-    run under the time limit. ``allow`` defaults to ``KG_ALLOW``; ``timeout`` to
-    ``KG_QUERY_TIMEOUT`` or 30 s."""
-    from kg.query.guard import AllowList, check_query
+    """A query a person asked for (``kg query``, ``kg sparql``, a future ``kg serve``):
+    checked by the guard, then run in the sandboxed child under the time limit. ``allow``
+    defaults to ``KG_ALLOW``; ``timeout`` to ``KG_QUERY_TIMEOUT`` or 30 s."""
+    from kg.query.guard import AllowList, clear_query
     from kg.store.oxigraph import OxigraphStore
 
     allow = AllowList.from_env() if allow is None else allow
     limit = resolve_timeout(timeout)
     if isinstance(store, OxigraphStore):
         return store.query(sparql, bindings, timeout=limit, allow=allow)
-    check_query(sparql, allow)
+    clearance = clear_query(sparql, allow)
     query = store.query  # type: ignore[attr-defined]
-    kind, data = run_with_limit(lambda: _flatten(query(sparql, bindings)), limit)
+
+    def work() -> tuple[str, object]:
+        # rdflib would fetch FROM graphs over HTTP; kg's FROM names graphs of the store
+        from rdflib.plugins import sparql as rdflib_sparql
+
+        rdflib_sparql.SPARQL_LOAD_GRAPHS = False
+        return _flatten(query(sparql, bindings))
+
+    kind, data = run_with_limit(work, limit, network=clearance.network,
+                                require_offline=clearance.mentions_service)
     return _rebuild(kind, data)
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "resolve_timeout", "run_with_limit", "user_query"]
+def engine_syntax_error(sparql: str, timeout: float = 10.0) -> str | None:
+    """Oxigraph's syntax error for ``sparql`` as one line, or None when Oxigraph parses it.
+
+    The text is handed to Oxigraph (an empty in-memory store) inside a child without
+    network, so asking can never connect anywhere; where the system cannot take the
+    network away, Oxigraph is not asked (None)."""
+    import pyoxigraph as ox
+
+    from kg.store.oxigraph import _PREFIXES
+
+    def parse() -> str | None:
+        try:
+            ox.Store().query(sparql, prefixes=_PREFIXES)
+        except SyntaxError as exc:
+            return " ".join(str(exc).split())[:300]
+        except Exception:  # noqa: BLE001 - parsed; evaluation failed (no network, no data)
+            return None
+        return None
+
+    try:
+        return run_with_limit(parse, timeout, require_offline=True)
+    except (QueryRefusedError, QueryTimeoutError):
+        return None
+
+
+__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "engine_syntax_error", "offline_available", "resolve_timeout",
+           "run_with_limit", "user_query"]
