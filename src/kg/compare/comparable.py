@@ -108,7 +108,7 @@ def _population(ra: dict, rb: dict) -> tuple[float, list[str]]:  # type: ignore[
         pad = (hi_all - lo_all) or max(abs(hi_all), 1.0)
         box = lambda iv: (max(iv.low, lo_all - pad), min(iv.high, hi_all + pad))  # noqa: E731
         vals.append(_overlap(box(a), box(b)))
-    return sum(vals) / len(vals), [d[0] for d in shared]
+    return math.fsum(vals) / len(vals), [d[0] for d in shared]
 
 
 def score_pair(f: Facts, a: str, b: str, pa: _Profile, pb: _Profile, idf: dict[str, float],
@@ -131,7 +131,9 @@ def score_pair(f: Facts, a: str, b: str, pa: _Profile, pb: _Profile, idf: dict[s
                          ("target", pa.targets, pb.targets), ("drugClass", pa.classes, pb.classes)):
         common = xa & xb
         if common:
-            parts[part] = WEIGHTS[part] * sum(idf.get(x, 0.0) for x in common)
+            # fsum: exact, so the score does not depend on the order a set yields its items
+            # (nor on which trial of the pair is scored first).
+            parts[part] = WEIGHTS[part] * math.fsum(idf.get(x, 0.0) for x in common)
             shared[part] = tuple(sorted(common))
     ta, tb = f.trials[a], f.trials[b]
     design = 0.0
@@ -147,7 +149,7 @@ def score_pair(f: Facts, a: str, b: str, pa: _Profile, pb: _Profile, idf: dict[s
     pop, dims = _population(ranges[a], ranges[b])
     if pop:
         parts["population"] = WEIGHTS["population"] * pop
-    total = round(sum(parts.values()), 4)
+    total = round(math.fsum(parts.values()), 4)
     parts = {k: round(v, 4) for k, v in parts.items()}
     bits = []
     for part in ("condition", "drug", "mechanism", "target", "drugClass"):
@@ -184,7 +186,9 @@ def _dedupe_labels(f: Facts, iris: tuple[str, ...], idf: dict[str, float], most:
 def _feature_matrices(iris: list[str], profiles: dict[str, _Profile], idf: dict[str, float],
                       allowed: set[str] | None):  # type: ignore[no-untyped-def]
     """(weighted exact features X, binary exact features B, binary ancestors A), trials as rows,
-    over the features in ``allowed`` (all when None)."""
+    over the features in ``allowed`` (all when None). Columns are numbered in a fixed order
+    (trials in order, each one's features sorted), so the float sums of the candidate scores,
+    and the candidates themselves, are the same in every run."""
     import numpy as np
     from scipy import sparse
 
@@ -196,13 +200,13 @@ def _feature_matrices(iris: list[str], profiles: dict[str, _Profile], idf: dict[
         p = profiles[iri]
         for part, items in (("condition", p.conditions), ("drug", p.drugs), ("mechanism", p.mechanisms),
                             ("target", p.targets), ("drugClass", p.classes)):
-            for x in items:
+            for x in sorted(items):
                 if allowed is None or x in allowed:
                     c = col.setdefault(x, len(col))
                     rows_x.append(r)
                     cols_x.append(c)
                     vals_x.append(WEIGHTS[part] * idf[x])
-        for x in p.ancestors:
+        for x in sorted(p.ancestors):
             if allowed is None or x in allowed:
                 c = col.setdefault(x, len(col))
                 rows_a.append(r)
@@ -262,8 +266,12 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
             mask = cand_cols != r
             cand_cols, cand_vals = cand_cols[mask], cand_vals[mask]
             if len(cand_cols) > want:
-                sel = np.argpartition(-cand_vals, want)[:want]
-                cand_cols = cand_cols[sel]
+                # The best ``want`` by candidate score; a tie at the cut goes to the trials
+                # first in order (argpartition alone would cut it wherever its selection left them).
+                cut = np.partition(cand_vals, len(cand_vals) - want)[len(cand_vals) - want]
+                above = cand_cols[cand_vals > cut]
+                tied = np.sort(cand_cols[cand_vals == cut])[:want - len(above)]
+                cand_cols = np.concatenate((above, tied))
             a = iris[r]
             scored = [score_pair(f, a, iris[c], profiles[a], profiles[iris[c]], idf, ranges) for c in cand_cols]
             scored.sort(key=lambda s: (-s.score, s.trial_a, s.trial_b))

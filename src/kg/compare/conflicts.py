@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from kg.compare.facts import Facts, RangeRule, TrialFacts
+from kg.compare.facts import Facts, RangeRule, TherapyRule, TrialFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +97,9 @@ def _covers(f: Facts, rule: object, drug: str) -> str | None:
 def washout_conflicts(f: Facts) -> Iterator[Conflict]:
     """Kind (a): A gives or requires a drug that B's exclusion catches."""
     # Index B's exclusions by what they name: a drug or a class.
-    by_drug: dict[str, list[tuple[TrialFacts, object]]] = defaultdict(list)
-    by_class: dict[str, list[tuple[TrialFacts, object]]] = defaultdict(list)
-    for tb in f.trials.values():
+    by_drug: dict[str, list[tuple[TrialFacts, TherapyRule]]] = defaultdict(list)
+    by_class: dict[str, list[tuple[TrialFacts, TherapyRule]]] = defaultdict(list)
+    for tb in _trials(f):
         for rule in tb.therapy:
             if rule.polarity != "exclusion" or rule.background:
                 continue
@@ -107,37 +107,61 @@ def washout_conflicts(f: Facts) -> Iterator[Conflict]:
                 by_drug[d].append((tb, rule))
             for c in rule.classes:
                 by_class[c].append((tb, rule))
-    for ta in f.trials.values():
+    for ta in _trials(f):
         given: dict[str, tuple[str | None, str | None]] = {}
         for drug, ivs in ta.gives.items():
             given[drug] = (min(ivs), None)
         for rule in ta.therapy:
             if rule.background and rule.polarity == "inclusion" and not rule.alternative:
-                for d in rule.drugs:
+                for d in sorted(rule.drugs):
                     given.setdefault(d, (None, rule.criterion))
         # One conflict per exclusion of B, listing every drug of A it catches: an oncology
         # trial giving four cytotoxics is one conflict with a "no prior chemotherapy" rule.
-        hits: dict[tuple[str, str], tuple[TrialFacts, object, list[tuple[str, str, str | None, str | None]]]] = {}
+        # (B, B's criterion) -> (B, the rules of that criterion that catch a drug of A,
+        # drug -> (concept, intervention, A's criterion)).
+        hits: dict[tuple[str, str], tuple[TrialFacts, dict[str, TherapyRule],
+                                          dict[str, tuple[str, str | None, str | None]]]] = {}
         for drug in sorted(given):
             iv, crit_a = given[drug]
+            tried: set[str] = set()
             candidates = list(by_drug.get(drug, ()))
             for c in f.drug_classes.get(drug, ()):
                 candidates += by_class.get(c, ())
             for tb, rule in candidates:
-                if tb.iri == ta.iri:
-                    continue
-                key = (tb.iri, rule.criterion)  # type: ignore[attr-defined]
-                found = hits.get(key)
-                if found is not None and found[2][-1][0] == drug:  # caught already, via another class
-                    continue
+                if tb.iri == ta.iri or rule.constraint in tried:
+                    continue  # a rule met again through another of the drug's classes
+                tried.add(rule.constraint)
                 concept = _covers(f, rule, drug)
                 if concept is None:
                     continue
-                if found is None:
-                    found = hits[key] = (tb, rule, [])
-                found[2].append((drug, concept, iv, crit_a))
-        for tb, rule, caught in hits.values():
-            yield _washout(f, ta, tb, rule, caught)
+                _, rules, caught = hits.setdefault((tb.iri, rule.criterion), (tb, {}, {}))
+                rules[rule.constraint] = rule
+                held = caught.get(drug)
+                # Two rules of one criterion may catch the same drug: the drug named outright
+                # is the sharper reason, then the smaller class IRI (as in _covers).
+                if held is None or (concept != drug, concept) < (held[0] != drug, held[0]):
+                    caught[drug] = (concept, iv, crit_a)
+        for key in sorted(hits):
+            tb, rules, caught = hits[key]
+            yield _washout(f, ta, tb, _binding(rules.values()), [(d, *caught[d]) for d in sorted(caught)])
+
+
+def _binding(rules: Iterable[TherapyRule]) -> TherapyRule:
+    """Of the rules of one exclusion that catch A's drugs, the one whose window binds: the
+    longest (no window, or "ever", outlasts any number of days), then the smallest
+    constraint IRI. A participant of A waits until every window has passed.
+
+    >>> r = lambda k, days, ever=False: TherapyRule("c", k, "exclusion", window_days=days, ever=ever)
+    >>> [_binding(rs).constraint for rs in ([r("k1", 28), r("k2", 183)], [r("k1", 28), r("k2", None)],
+    ...                                     [r("k2", 30), r("k1", 30)], [r("k1", 900), r("k2", 7, ever=True)])]
+    ['k2', 'k2', 'k1', 'k2']
+    """
+    return min(rules, key=lambda r: (not (r.ever or r.window_days is None), -(r.window_days or 0), r.constraint))
+
+
+def _trials(f: Facts) -> list[TrialFacts]:
+    """The trials in IRI order, whatever order ``f`` was filled in."""
+    return [f.trials[iri] for iri in sorted(f.trials)]
 
 
 def _washout(f: Facts, ta: TrialFacts, tb: TrialFacts, rule: object,
@@ -169,41 +193,36 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _required_conditions(t: TrialFacts) -> dict[str, str | None]:
-    """Condition keys every participant of ``t`` has -> the inclusion criterion naming it (None: studied)."""
-    out: dict[str, str | None] = {c: None for c in t.conditions}
-    for r in t.condition_rules:
-        if r.polarity == "inclusion" and not r.alternative:
-            out.setdefault(r.key, r.criterion)
+def _reasons(t: TrialFacts) -> list[tuple[str, str | None, bool]]:
+    """Every condition key each participant of ``t`` has, as (key, the inclusion criterion naming
+    it or None, through a subtype): strongest first -- a condition ``t`` studies, then one an
+    inclusion names (by criterion IRI), then one ``t`` studies a form of -- each in IRI order."""
+    out = [(c, None, False) for c in sorted(t.conditions)]
+    out += sorted(((r.key, r.criterion, False) for r in t.condition_rules
+                   if r.polarity == "inclusion" and not r.alternative), key=lambda x: (x[1], x[0]))
+    out += [(c, None, True) for c in sorted(t.condition_ancestors)]
     return out
 
 
 def condition_conflicts(f: Facts) -> Iterator[Conflict]:
     """Kind (b) for conditions: A's participants all have what B excludes outright."""
     excluded: dict[str, list[tuple[TrialFacts, str]]] = defaultdict(list)
-    for tb in f.trials.values():
+    for tb in _trials(f):
         for r in tb.condition_rules:
             # One alternative of an exclusion ("X or Y") excludes on its own.
             if r.polarity == "exclusion" and not r.qualified:
                 excluded[r.key].append((tb, r.criterion))
-    for ta in f.trials.values():
-        required = _required_conditions(ta)
+    for ta in _trials(f):
+        # One conflict per exclusion of B, named by the first (strongest) reason that meets it.
         seen: set[tuple[str, str]] = set()
-        for key, crit_a in required.items():
+        for key, crit_a, subtype in _reasons(ta):
             for tb, crit_b in excluded.get(key, ()):
                 if tb.iri == ta.iri or (tb.iri, crit_b) in seen:
                     continue
                 seen.add((tb.iri, crit_b))
-                why = "studies" if crit_a is None else "requires"
+                why = "studies a form of" if subtype else "studies" if crit_a is None else "requires"
                 yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, crit_a, (), (key,), f.label(key), explanation=(
                     f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both"))
-        for anc in ta.condition_ancestors:
-            for tb, crit_b in excluded.get(anc, ()):
-                if tb.iri == ta.iri or (tb.iri, crit_b) in seen:
-                    continue
-                seen.add((tb.iri, crit_b))
-                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, None, (), (anc,), f.label(anc), explanation=(
-                    f"{ta.name} studies a form of {f.label(anc)}, which {tb.name} excludes: no patient can be in both"))
 
 
 @dataclass
@@ -278,15 +297,16 @@ def range_conflicts(f: Facts) -> Iterator[Conflict]:
     ranges = {iri: admitted_ranges(t) for iri, t in f.trials.items()}
     groups: dict[str, list[str]] = defaultdict(list)
     direct: dict[str, set[str]] = defaultdict(set)
-    for iri, t in f.trials.items():
-        if ranges[iri]:
+    for t in _trials(f):
+        if ranges[t.iri]:
             for c in t.conditions:
-                groups[c].append(iri)
-                direct[c].add(iri)
+                groups[c].append(t.iri)
+                direct[c].add(t.iri)
             for c in t.condition_ancestors:
-                groups[c].append(iri)
+                groups[c].append(t.iri)
     done: set[tuple[tuple[str, str], tuple[str, str]]] = set()
-    for cond, members in groups.items():
+    for cond in sorted(groups):
+        members = groups[cond]
         # Two trials under a shared ancestor are siblings, not related enough: one of the
         # pair must study the group's condition itself.
         if len(members) < 2 or not direct[cond]:
@@ -297,12 +317,13 @@ def range_conflicts(f: Facts) -> Iterator[Conflict]:
             for dim, iv in ranges[iri].items():
                 if not iv.empty:
                     by_dim[dim].append(iri)
-        for dim, trials in by_dim.items():
+        for dim in sorted(by_dim):
+            trials = by_dim[dim]
             if len(trials) < 2:
                 continue
             # Sort by upper end: every trial whose upper end lies below another's lower end
             # is disjoint from it; a scan over the sorted list finds just those pairs.
-            trials.sort(key=lambda i: ranges[i][dim].high)
+            trials.sort(key=lambda i: (ranges[i][dim].high, i))
             for ib in trials:
                 ivb = ranges[ib][dim]
                 if math.isinf(ivb.low):
@@ -339,8 +360,10 @@ def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Inte
 
 def self_contradictions(f: Facts) -> Iterator[Conflict]:
     """Kind (d): inside one trial, an inclusion and an exclusion no patient meets together."""
-    for t in f.trials.values():
-        for (dim, unit), iv in admitted_ranges(t).items():
+    for t in _trials(f):
+        ranges = admitted_ranges(t)
+        for dim, unit in sorted(ranges):
+            iv = ranges[dim, unit]
             if iv.empty and iv.low_rule and iv.high_rule and iv.low_rule.criterion != iv.high_rule.criterion:
                 inc, exc = iv.low_rule, iv.high_rule
                 if inc.polarity == "exclusion":
@@ -348,12 +371,13 @@ def self_contradictions(f: Facts) -> Iterator[Conflict]:
                 yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, (), (),
                                dim.split(":", 1)[-1], explanation=f"{dim}: {t.name}'s criteria admit no value "
                                            f"(from {_fmt(iv.low)} up, and up to {_fmt(iv.high)})")
-        needs = [r for r in t.therapy if r.background and r.polarity == "inclusion" and not r.alternative]
+        therapy = sorted(t.therapy, key=lambda r: (r.criterion, r.constraint))
+        needs = [r for r in therapy if r.background and r.polarity == "inclusion" and not r.alternative]
         for need in needs:
-            for rule in t.therapy:
+            for rule in therapy:
                 if rule.polarity != "exclusion" or rule.background or rule.criterion == need.criterion:
                     continue
-                for d in need.drugs:
+                for d in sorted(need.drugs):  # the first drug caught names the conflict
                     concept = _covers(f, rule, d)
                     if concept is not None:
                         yield Conflict("self-contradiction", t.iri, t.iri, rule.criterion, need.criterion, (),

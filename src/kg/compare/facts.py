@@ -5,6 +5,12 @@ that is dictionaries and sets, so the conflict join and the comparability rankin
 memory at the speed of a hand-written join (the store's SPARQL engine is the wrong tool
 for an all-pairs join). The same :class:`Facts` can be built directly in Python
 (benchmarks/queries.py builds it from a generator) and compared with what the store gives.
+
+Facts are a function of the graph alone, not of the order the store returns rows in (a
+store's join order is its own affair): every query's rows are read sorted, so where a
+value has several candidates (two labels, two allocations, two windows of one
+constraint) the smallest row's value is the one kept, and each trial's rules are listed
+sorted by criterion and constraint IRI.
 """
 
 from __future__ import annotations
@@ -203,9 +209,17 @@ def _true(x: str | None) -> bool:
     return x in ("true", "1")
 
 
+def _row_key(row: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
+    return tuple((x is not None, x or "") for x in row)
+
+
 def read_facts(store: object) -> Facts:
     """Read :class:`Facts` from a kg store (Oxigraph or memory) through ``queries/facts``."""
-    rows = store.rows  # type: ignore[attr-defined]
+
+    def rows(query: str) -> list[tuple[str | None, ...]]:
+        # Sorted, so that every "first row wins" below is a fixed choice (see the module doc).
+        return sorted(store.rows(query), key=_row_key)  # type: ignore[attr-defined]
+
     f = Facts()
     trials = f.trials
 
@@ -217,7 +231,7 @@ def read_facts(store: object) -> Facts:
             tf.phases.add(phase)
             if phase_label:
                 f.labels.setdefault(phase, phase_label)
-        if alloc:
+        if alloc and (tf.allocation is None or alloc < tf.allocation):  # two records may disagree
             tf.allocation = alloc
             if alloc_label:
                 f.labels.setdefault(alloc, alloc_label)
@@ -366,27 +380,36 @@ def read_facts(store: object) -> Facts:
         tf = trials.get(crit_trial.get(crit, ""))
         if rule is not None and tf is not None:
             tf.ranges.append(rule)
+    for tf in trials.values():
+        tf.therapy.sort(key=_rule_order)
+        tf.condition_rules.sort(key=_rule_order)
+        tf.ranges.sort(key=_rule_order)
     return f
 
 
+def _rule_order(r: TherapyRule | ConditionRule | RangeRule) -> tuple[str, str]:
+    return r.criterion, r.constraint
+
+
 def _closure(edges: dict[str, set[str]]) -> dict[str, set[str]]:
-    """Transitive closure of a child -> parents map (cycles tolerated)."""
+    """Transitive closure of a child -> parents map (cycles tolerated: a node is never its own
+    ancestor). Each node's ancestors are searched afresh, so the answer does not hang on the
+    order the map was filled in (a memo shared across a cycle would).
+
+    >>> sorted(_closure({"a": {"b"}, "b": {"c", "a"}, "c": set()})["a"])
+    ['b', 'c']
+    """
     out: dict[str, set[str]] = {}
-
-    def up(node: str, seen: set[str]) -> set[str]:
-        if node in out:
-            return out[node]
+    for node in edges:
         acc: set[str] = set()
-        for p in edges.get(node, ()):
-            if p in seen:
-                continue
-            acc.add(p)
-            acc |= up(p, seen | {p})
+        stack = [node]
+        while stack:
+            for p in edges.get(stack.pop(), ()):
+                if p not in acc:
+                    acc.add(p)
+                    stack.append(p)
+        acc.discard(node)
         out[node] = acc
-        return acc
-
-    for n in list(edges):
-        up(n, {n})
     return out
 
 
