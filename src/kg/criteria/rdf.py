@@ -37,6 +37,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from kg import vocab as V
+from kg.children import pool_initializer
 from kg.criteria.constraints import (
     AgeConstraint,
     BackgroundTherapyConstraint,
@@ -373,7 +374,10 @@ def prepare(pairs: Iterable[tuple[object, str]], workers: int | None = None,
     chunks = [todo[i::n_chunks] for i in range(n_chunks)]
     try:
         ctx = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        # Workers die with kg, however kg dies (a kill -9 runs no pool shutdown).
+        init, initargs = pool_initializer()
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx, initializer=init,
+                                                    initargs=initargs) as pool:
             results = list(pool.map(_templates, chunks))
     except (OSError, ValueError, BrokenProcessPool):
         return 0  # no fork here, or a worker died: the build parses in place instead

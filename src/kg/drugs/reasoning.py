@@ -14,6 +14,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
+from kg.children import preexec
 from kg.errors import KgError
 
 _LOCK = threading.Lock()  # owlready2 keeps one global World per process
@@ -53,6 +54,7 @@ def _catalogue_inferences() -> Graph:
 
 def _infer(g: Graph) -> Graph:
     import owlready2
+    import owlready2.reasoning
 
     owlready2.JAVA_EXE = _java()
     with _LOCK, tempfile.TemporaryDirectory() as tmp:
@@ -60,11 +62,17 @@ def _infer(g: Graph) -> Graph:
         g.serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
         onto = world.get_ontology(path.as_uri()).load(format="ntriples")
+        # owlready2 starts java with subprocess, passing these keyword arguments: the JVM must
+        # not outlive kg (a kill -9 of kg during the reasoner left it running).
+        kwargs = owlready2.reasoning._subprocess_kargs
+        owlready2.reasoning._subprocess_kargs = {**kwargs, "preexec_fn": preexec()}
         try:
             with onto:
                 owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
         except owlready2.OwlReadyInconsistentOntologyError as e:
             raise InconsistentOntologyError(f"drug ontology is inconsistent: {e}") from e
+        finally:
+            owlready2.reasoning._subprocess_kargs = kwargs
         reasoned = Graph()
         for s, p, o in world.as_rdflib_graph().triples((None, None, None)):
             if p in (RDF.type, RDFS.subClassOf) and isinstance(s, URIRef) and isinstance(o, URIRef):
