@@ -27,6 +27,15 @@ def test_fragment_joins_the_page_it_comes_from() -> None:
     assert ids[0].basis == "fragment-of:page"
 
 
+def test_fragment_in_two_pages_joins_the_same_one_whatever_the_order() -> None:
+    one = rec("page-b", nct_id="NCT09990002", title="Drug Q in Disease R", description=PARAGRAPH)
+    two = rec("page-a", nct_id="NCT09990005", title="Drug Q, the extension", description=PARAGRAPH + " More.")
+    fragment = rec("frag", description=PARAGRAPH)
+    first = resolve_identities([fragment, one, two], None)[0]
+    second = resolve_identities([two, fragment, one], None)[1]
+    assert first == second and first.basis == "fragment-of:page-a"
+
+
 def test_short_or_unrelated_text_does_not_join() -> None:
     page = rec("page", nct_id="NCT09990002", title="Drug Q", description=PARAGRAPH)
     short = rec("short", description=PARAGRAPH[:50])

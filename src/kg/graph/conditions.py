@@ -106,7 +106,7 @@ def _check_acyclic(rows: list[HierarchyRow], path: Path) -> None:
             raise InputError(f"{path}: the parents form a cycle: {' -> '.join(trail[trail.index(node):] + [node])}")
         if node in done:
             return
-        for up in parents.get(node, ()):
+        for up in sorted(parents.get(node, ())):  # the cycle reported is the same in every run
             visit(up, trail + [node])
         done.add(node)
 

@@ -60,14 +60,16 @@ def resolve_identities(records: Sequence[TrialRecord], crosswalk: object | None 
         frag = bodies[i]
         if len(frag) < MIN_FRAGMENT_CHARS:
             continue
-        for j, other in enumerate(records):
-            if j != i and other.title and frag in bodies[j]:
-                target = out[j]
-                if target is None:
-                    target = _fallback(other)
-                    out[j] = target
-                out[i] = Identity(target.key, f"fragment-of:{other.source.record_id}")
-                break
+        # Several records may contain the fragment: the one with the smallest (format, record
+        # id) takes it, so the answer does not hang on the order the sources were given in.
+        hosts = [j for j, other in enumerate(records) if j != i and other.title and frag in bodies[j]]
+        if hosts:
+            j = min(hosts, key=lambda k: (records[k].source.format, records[k].source.record_id, k))
+            target = out[j]
+            if target is None:
+                target = _fallback(records[j])
+                out[j] = target
+            out[i] = Identity(target.key, f"fragment-of:{records[j].source.record_id}")
     return [ident if ident is not None else _fallback(rec) for ident, rec in zip(out, records, strict=True)]
 
 
