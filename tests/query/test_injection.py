@@ -192,3 +192,21 @@ def test_literals_and_iris_bind_as_one_term_or_are_refused(value: str, lang: str
         assert [t.kind for t in tokens.tokens].count("string") + [t.kind for t in tokens.tokens].count("iri") == 1
         got = list(ox.Store().query(text.replace("?s ?p ?o", "")))
         assert len(got) == 1 and got[0]["v"] == to_ox(term)
+
+
+def test_the_bound_text_is_checked_where_it_reaches_the_store(monkeypatch) -> None:
+    """The guard clears the template; check_bound then checks that binding added only a VALUES
+    block. A binder that pasted text would be caught there (simulated: a broken inject_values)."""
+    from kg.errors import QueryRefusedError
+    from kg.query import binding
+    from kg.query.guard import AllowList
+    from kg.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(None)
+    template = "SELECT ?o WHERE { ?s ?p ?o }"
+    term = {"o": Literal("x")}
+    assert store.query(template, term, timeout=10, allow=AllowList()).bindings == []
+    pasted = "SELECT ?o WHERE { VALUES (?o) { (\"x\") } } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }"
+    monkeypatch.setattr(binding, "inject_values", lambda sparql, bindings: pasted)
+    with pytest.raises(QueryRefusedError, match="bound parameter changed the query's structure .SERVICE"):
+        store.query(template, term, timeout=10, allow=AllowList())
