@@ -100,7 +100,10 @@ def _one(store: object, kind: str, value: str, found: set[URIRef], names: dict[U
         return next(iter(found))
     if found:
         raise ParameterError(f"{kind} {value!r} is ambiguous: {len(found)} match: {_listing(store, found)}")
-    by_name = {n: x for x, ns in names.items() for n in ns}
+    by_name: dict[str, URIRef] = {}
+    for x in sorted(names):  # a name two terms share hints at the smaller IRI, in every run
+        for n in names[x]:
+            by_name.setdefault(n, x)
     close = difflib.get_close_matches(normalize(value), list(by_name), n=5, cutoff=0.75)
     hint = f"; did you mean: {_listing(store, {by_name[c] for c in close})}" if close else ""
     raise ParameterError(f"no {kind} {value!r} in the store{hint}")
