@@ -142,3 +142,12 @@ def test_unchanged_inputs_skip_and_forcing_writes_nothing(built: OxigraphStore) 
     assert materialize(built).skipped
     forced = materialize(built, force=True)
     assert forced.full and forced.added == forced.removed == 0
+
+
+def test_delta_doctests() -> None:
+    import doctest
+
+    from kg.compare import delta
+
+    failed, attempted = doctest.testmod(delta)
+    assert attempted > 0 and failed == 0
