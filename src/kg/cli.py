@@ -122,8 +122,9 @@ def build_cmd(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
     from kg.ingest.sources import ZipLimits, parse_size
 
     limits = ZipLimits.from_env()
-    limits = ZipLimits(member=parse_size(zip_member_limit) if zip_member_limit else limits.member,
-                       total=parse_size(zip_total_limit) if zip_total_limit else limits.total)
+    limits = ZipLimits(
+        member=parse_size(zip_member_limit, "--zip-member-limit") if zip_member_limit else limits.member,
+        total=parse_size(zip_total_limit, "--zip-total-limit") if zip_total_limit else limits.total)
     summary = run_build(sources, store_dir, crosswalk, report, quiet, limits)
     _print_summary(summary)
     if summary.partial:

@@ -110,6 +110,18 @@ def test_zip_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     assert parse_size("512KiB") == 512 << 10
     with pytest.raises(InputError, match="not a size"):
         parse_size("lots")
+    with pytest.raises(InputError, match="KG_ZIP_TOTAL_LIMIT 'x' is not a size"):
+        ZipLimits.from_env({"KG_ZIP_TOTAL_LIMIT": "x"})
+
+
+def test_build_option_names_a_bad_size(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    res = CliRunner().invoke(cli, ["build", "--store", str(tmp_path / "s"), "--zip-member-limit", "lots"], obj={})
+    assert res.exit_code == 1 and "--zip-member-limit 'lots' is not a size" in res.output
+    assert not (tmp_path / "s").exists()  # refused before any store is made
 
 
 def test_zip_traversal_and_absolute_members_are_quarantined_and_nothing_written(tmp_path: Path) -> None:

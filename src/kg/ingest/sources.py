@@ -79,7 +79,7 @@ _SIZE = re.compile(r"^\s*(\d+)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
 _CHUNK = 1 << 20
 
 
-def parse_size(text: str) -> int:
+def parse_size(text: str, what: str = "size") -> int:
     """Bytes from a size such as ``64M``, ``2GiB``, ``512k`` or ``1048576`` (units are binary).
 
     >>> parse_size("64M"), parse_size("2GiB"), parse_size("1000")
@@ -87,7 +87,7 @@ def parse_size(text: str) -> int:
     """
     m = _SIZE.match(text)
     if not m:
-        raise InputError(f"{text!r} is not a size (e.g. 64M, 2G, 1048576)")
+        raise InputError(f"{what} {text!r} is not a size (e.g. 64M, 2G, 1048576)")
     return int(m.group(1)) * _UNITS[m.group(2).lower()]
 
 
@@ -105,8 +105,8 @@ class ZipLimits:
         """Defaults, overridden by ``KG_ZIP_MEMBER_LIMIT`` / ``KG_ZIP_TOTAL_LIMIT`` when set."""
         env = os.environ if env is None else env  # type: ignore[assignment]
         member, total = env.get(MEMBER_LIMIT_ENV), env.get(TOTAL_LIMIT_ENV)  # type: ignore[union-attr]
-        return cls(member=parse_size(member) if member else cls.member,
-                   total=parse_size(total) if total else cls.total)
+        return cls(member=parse_size(member, MEMBER_LIMIT_ENV) if member else cls.member,
+                   total=parse_size(total, TOTAL_LIMIT_ENV) if total else cls.total)
 
 
 def _size(n: int) -> str:
