@@ -187,3 +187,19 @@ def test_from_selects_the_named_graphs(make) -> None:  # type: ignore[no-untyped
                        timeout=10, allow=AllowList())
     assert [(str(r[Variable("g")]), str(r[Variable("s")])) for r in named.bindings] == [
         (str(G2), "urn:x-kg:b"), (str(G2), "urn:x-kg:c")]
+
+
+def test_kg_sparql_answers_from_the_graph_named_in_from(tmp_path: Path) -> None:
+    """Issue 19: `kg sparql` with FROM answered from all quads; now from that graph only."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    with OxigraphStore(tmp_path / "store") as store:
+        _fill(store)
+    query = tmp_path / "from.rq"
+    for dataset, expected in (("", 3), (f"FROM <{G1}>", 1), (f"FROM <{G2}>", 2)):
+        query.write_text(f"SELECT (COUNT(*) AS ?n) {dataset} WHERE {{ ?s ?p ?o }}", encoding="utf-8")
+        res = CliRunner().invoke(cli, ["sparql", str(query), "--store", str(tmp_path / "store"), "--format", "csv"])
+        assert res.exit_code == 0, res.output
+        assert res.output.split() == ["n", str(expected)], (dataset, res.output)
