@@ -37,6 +37,7 @@ from typing import Any, TypeVar
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
+from kg.children import die_with_parent
 from kg.errors import QueryError, QueryRefusedError, QueryTimeoutError
 
 DEFAULT_TIMEOUT = 30.0
@@ -61,7 +62,6 @@ def resolve_timeout(timeout: float | None = None, *, environ: Mapping[str, str] 
     return float(timeout)
 
 
-_PR_SET_PDEATHSIG = 1
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
 _LIBC: Any = None
@@ -72,16 +72,6 @@ def _libc() -> Any:
     if _LIBC is None:
         _LIBC = ctypes.CDLL(None, use_errno=True)
     return _LIBC
-
-
-def _tie_to_parent(parent: int) -> None:
-    """Die with the parent: the kernel sends SIGKILL when it exits, however it was killed."""
-    try:
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: the parent's own handlers are all there is
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
 
 
 def _cut_network() -> str | None:
@@ -119,7 +109,7 @@ def _child(write_fd: int, work: Callable[[], object], parent: int, network: bool
     """The forked child: sandbox itself, run ``work``, send back its pickled outcome (length first), never return."""
     try:
         try:
-            _tie_to_parent(parent)
+            die_with_parent(parent)  # SIGTERM/SIGHUP/SIGKILL of kg takes the query with it
             why = None if network else _cut_network()
             if why is not None and require_offline:
                 raise QueryRefusedError(
