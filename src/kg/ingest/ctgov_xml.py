@@ -42,7 +42,8 @@ NAME = "ctgov-xml"
 _NCT = re.compile(r"^NCT\d{8}$")
 # Root element clinical_study, after an optional BOM, XML declaration, comments and doctype.
 _ROOT = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\]\s*)?>)\s*)*<clinical_study[\s/>]",
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?"
+    rb"(?:(?:<!--(?:[^-]|-(?!->))*-->|<!DOCTYPE[^>\[]*(?:\[[^\]]*\]\s*)?>)\s*)*<clinical_study[\s/>]",
     re.DOTALL,
 )
 _DECLARED = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml[^>]*\bencoding\s*=\s*[\"']([A-Za-z0-9._-]+)[\"']")

@@ -157,7 +157,8 @@ def _plainly_not_a_record(name: str) -> str | None:
 
 # An XML prolog (declaration, comments, processing instructions) followed by a DOCTYPE.
 _XML_DOCTYPE = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--.*?-->|<\?.*?\?>)\s*)*<!DOCTYPE[\s\[>]",
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:(?:<!--(?:[^-]|-(?!->))*-->|<\?(?:[^?]|\?(?!>))*\?>)\s*)*"
+    rb"<!DOCTYPE[\s\[>]",
     re.DOTALL | re.IGNORECASE,
 )
 #: Where a document type declaration may start (it can only follow the prolog).
