@@ -20,7 +20,9 @@ would be evaluated), with an empty allow-list. Measured:
 * refusals, each with its one-line reason (histogram; ``multi_line_reasons`` target 0);
 * ``engine_rejected``: variants Oxigraph's own query parser rejects (asked in a child
   without network, so asking cannot connect), counted apart; ``refused_engine_parses``:
-  refused variants Oxigraph would have run; update texts are also given to Oxigraph's
+  refused variants Oxigraph would have run; ``refused_engine_calls_out``: those whose
+  run on the corpus store (in that child) failed with "Network is unreachable", i.e.
+  Oxigraph evaluated the SERVICE and tried to connect; update texts are also given to Oxigraph's
   update parser (``engine_parses_as_update``), to show they are real updates. (Oxigraph
   0.5.13 cannot run ``SERVICE ?var`` at all -- "the variable encoding the service name is
   unbound" -- so the VALUES family is refused for the allow-list's sake, not the engine's.)
@@ -344,20 +346,24 @@ def _normalise(reason: str) -> str:
     return reason
 
 
-def _engine_reading(text: str) -> dict[str, bool]:
-    """Whether Oxigraph parses ``text`` as a query and as an update: asked in a child without
-    network, on an empty in-memory store, so the asking can never connect anywhere."""
+def _engine_reading(text: str, store: OxigraphStore) -> dict[str, bool]:
+    """How Oxigraph reads ``text``: as a query (run on the corpus store, so a SERVICE is
+    evaluated), whether that run tried the network, and whether its update parser takes it.
+    Asked in a child without network, so the asking can never connect anywhere; a SERVICE
+    Oxigraph evaluates fails there with "Network is unreachable" (SILENT hides that)."""
     import pyoxigraph as ox
 
     def ask() -> dict[str, bool]:
-        out = {}
+        out = {"query": True, "calls_out": False}
         try:
-            ox.Store().query(text, prefixes=_PREFIXES)
-            out["query"] = True
+            raw = store._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=True)
+            if not isinstance(raw, bool | ox.QueryBoolean):
+                for _ in raw:
+                    pass
         except SyntaxError:
             out["query"] = False
-        except Exception:  # noqa: BLE001 - parsed, evaluation failed (no network here)
-            out["query"] = True
+        except Exception as exc:  # noqa: BLE001 - evaluation failed: why?
+            out["calls_out"] = "unreachable" in str(exc).lower()
         try:
             ox.Store().update(text)  # an empty throw-away store
             out["update"] = True
@@ -386,7 +392,7 @@ def run_corpus(variants: Iterable[Variant], listener: Listener, *, guard_only: b
     for v in variants:
         fam = families.setdefault(v.family, Counter())
         fam["variants"] += 1
-        engine = _engine_reading(v.text)
+        engine = _engine_reading(v.text, store)
         fam["engine_rejected"] += not engine["query"]
         fam["engine_parses_as_update"] += engine["update"]
         before = listener.connections
@@ -397,6 +403,7 @@ def run_corpus(variants: Iterable[Variant], listener: Listener, *, guard_only: b
         except QueryRefusedError as exc:
             fam["refused"] += 1
             fam["refused_engine_parses"] += engine["query"]  # an attack Oxigraph would have run
+            fam["refused_engine_calls_out"] += engine["calls_out"]  # ... and sent a request for
             outcome = "refused"
             reason = str(exc)
             multi_line += "\n" in reason or "\r" in reason
@@ -434,6 +441,7 @@ def run_corpus(variants: Iterable[Variant], listener: Listener, *, guard_only: b
         "refused": sum(f["refused"] for f in families.values()),
         "engine_rejected": sum(f["engine_rejected"] for f in families.values()),
         "refused_engine_parses": sum(f["refused_engine_parses"] for f in families.values()),
+        "refused_engine_calls_out": sum(f["refused_engine_calls_out"] for f in families.values()),
         "engine_parses_as_update": sum(f["engine_parses_as_update"] for f in families.values()),
         "ran": sum(f["ran"] for f in families.values()),
         "errors": sum(f["error"] for f in families.values()),
@@ -541,7 +549,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     c = result["corpus"]
-    print(f"{c['variants']} variants: {c['refused']} refused ({c['refused_engine_parses']} that Oxigraph would run), "
+    print(f"{c['variants']} variants: {c['refused']} refused ({c['refused_engine_parses']} that Oxigraph would run, "
+          f"{c['refused_engine_calls_out']} it would send a request for), "
           f"{c['engine_rejected']} rejected by the engine, "
           f"{c['ran']} ran, {c['errors']} errors; connections {c['connections']}, updates {c['updates_applied']}, "
           f"multi-line reasons {c['multi_line_reasons']}; backstop connections {result['backstop']['connections']} "

@@ -66,6 +66,8 @@ def test_every_refusal_is_one_line_and_every_family_is_refused(figures: dict[str
         assert counts.get("error", 0) <= counts["engine_rejected"], family
         assert counts["refused"] >= counts["variants"] - counts["engine_rejected"] - counts.get("ran", 0)
     assert figures["refused"] > 0.9 * figures["variants"]
+    # real attacks: Oxigraph (in a child without network) tried to connect for some of the refused texts
+    assert figures["refused_engine_calls_out"] > 0
 
 
 def test_the_backstop_alone_connects_nowhere(corpus, listener) -> None:  # type: ignore[no-untyped-def]
