@@ -2,7 +2,7 @@
 
 Every hostile file is generated at run time in a temporary folder (none is committed):
 XML external entities (file:// to a secret file and http:// to the listener), an external
-DTD, parameter entities, billion laughs, JSON-LD ``@context`` / ``@import`` URLs (through
+DTD, parameter entities, billion laughs, a prolog of many comments, JSON-LD ``@context`` / ``@import`` URLs (through
 ``kg build`` and through ``kg link``'s RDF reader), RDF/XML XXE for ``kg link``, zip
 members with ``..`` and absolute names, a nested zip, a zip member whose header lies about
 its size, a 1.1 GB single-member zip bomb, a many-member bomb past the per-zip total, JSON
@@ -180,6 +180,8 @@ def _inputs(root: Path, url: str, secret: Path, bomb_bytes: int) -> list[tuple[s
          text(_XML_HEAD + f'<!DOCTYPE clinical_study [<!ENTITY % p SYSTEM "{url}/p.dtd"> %p; %q;]>\n'
               + study_x.format("t"))),
         ("billion-laughs.xml", "billion laughs", "build", text(_laughs("clinical_study", study_x))),
+        ("comment-prolog.xml", "XML prolog of 6,000 comments (regex backtracking)", "build",
+         text(_XML_HEAD + "<!-- a -->" * 6000 + "<!DOCTYPE")),
         ("context.jsonld", "JSON-LD @context URL (kg build)", "build",
          text(f'{{"@context": "{url}/ctx", "@id": "http://x/a", "protocolSection": {{}}}}')),
         ("study-with-context.json", "JSON-LD @context URL inside a study", "build",
