@@ -270,8 +270,10 @@ class OxigraphStore:
     """A kg graph store backed by pyoxigraph; ``path=None`` keeps it in memory."""
 
     #: A derived graph change of more quads than this is written as a swap of slots, not as
-    #: one transaction (~2 KB of memory per changed quad in one update; decision 0013).
-    tx_limit = 100_000
+    #: one transaction. One update holds ~2 KB per changed quad (500k: ~1 GB); a swap costs
+    #: time in proportion to the whole graph (deleting the old slot: ~100 µs a quad), so
+    #: it is kept for changes too large to hold (decision 0013).
+    tx_limit = 500_000
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
