@@ -144,6 +144,18 @@ def test_unchanged_inputs_skip_and_forcing_writes_nothing(built: OxigraphStore) 
     assert forced.full and forced.added == forced.removed == 0
 
 
+def test_a_new_kg_elsewhere_reuses_every_conflict(built: OxigraphStore, monkeypatch) -> None:
+    # Other code (a new CLI, say) changes every record's fingerprint, not the comparisons' rules.
+    from kg.graph import pipeline
+
+    before = _compare_graph(built)
+    monkeypatch.setattr(pipeline, "code_fingerprint", lambda: "another kg")
+    again = materialize(built)
+    assert not again.skipped and not again.full and again.trials_changed == 0 and again.pairs_recomputed == 0
+    changed = before ^ _compare_graph(built)
+    assert {t[1] for t in changed} == {f"<{V.buildFingerprint}>"}  # only the input fingerprint moved
+
+
 def test_delta_doctests() -> None:
     import doctest
 

@@ -20,6 +20,7 @@ import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from rdflib import URIRef
 from rdflib.namespace import RDF
@@ -69,24 +70,33 @@ COMPARE_INPUT = V.KG["compareInput"]  # "<digest> <trial IRI>", one per trial
 COMPARE_BASIS = V.KG["compareBasis"]  # code, fact queries and ``top`` the digests hold under
 
 
+#: The code that turns trial facts into the compare graph: the reused conflicts hold while
+#: these files, the fact queries and ``top`` are unchanged. Any other change of kg's code
+#: reaches the comparisons only through the facts, which the per-trial digests cover (a
+#: new kg rebuilds every record, but the conflicts of trials whose facts stay equal stay).
+_RULES = ("compare", "vocab.py", "store/oxigraph.py", "queries/facts")
+
+
 def _code_basis(top: int) -> str:
-    """Hash of kg's code, the fact queries and ``top``: the comparisons' rules."""
+    """Hash of the comparisons' own code, the fact queries and ``top``."""
     from importlib import resources
 
-    from kg.graph.pipeline import code_fingerprint
-
-    h = hashlib.sha256(f"{code_fingerprint()}|top={top}".encode())
-    facts_dir = resources.files("kg").joinpath("queries", "facts")
-    for entry in sorted(facts_dir.iterdir(), key=lambda e: e.name):  # the fact queries are code too
-        if entry.name.endswith(".rq"):
-            h.update(entry.name.encode() + entry.read_bytes())
+    root = Path(str(resources.files("kg")))
+    h = hashlib.sha256(f"top={top}".encode())
+    for rule in _RULES:
+        base = root / rule
+        for path in sorted(base.rglob("*")) if base.is_dir() else [base]:
+            if path.is_file() and path.suffix in (".py", ".rq") and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
 
 def input_fingerprint(store: object, top: int) -> str:
     """Hash of every other graph's build fingerprint, kg's code and ``top``: equal means the
     stored comparisons are still right."""
-    h = hashlib.sha256(_code_basis(top).encode())
+    from kg.graph.pipeline import code_fingerprint
+
+    h = hashlib.sha256(f"{code_fingerprint()}|{_code_basis(top)}".encode())
     q = "SELECT ?g ?fp WHERE { GRAPH ?g { ?g kg:buildFingerprint ?fp } }"
     compare = str(V.COMPARE_GRAPH)
     for g, fp in sorted(store.rows(q)):  # type: ignore[attr-defined]
