@@ -45,18 +45,37 @@ SELECT DISTINCT ?x ?name WHERE {
   ?x a kg:DrugClass .
   { ?x rdfs:label ?name } UNION { ?x skos:altLabel ?name } UNION { ?x skos:prefLabel ?name }
 }"""
-# a mechanism individual is named by its own label and by its mechanism class's label
-_MECHANISM_NAMES = """
-SELECT DISTINCT ?x ?name WHERE {
-  ?x a ?mc . ?mc rdfs:subClassOf* kg:MechanismOfAction .
+# A mechanism individual is named by its own labels and by the label of its mechanism class
+# when that class is the most specific one ("mechanism of action" names every mechanism).
+# Two queries whose patterns Oxigraph looks up class by class; one query joining both kinds
+# of name ran for minutes on the 1,855-trial store (the union's branches share no variable).
+_MECHANISMS = """
+SELECT ?x ?mc ?name WHERE {
+  ?mc rdfs:subClassOf* kg:MechanismOfAction .
+  ?x a ?mc .
   FILTER(isIRI(?x) && ?mc != owl:NamedIndividual)
-  { ?x rdfs:label ?name } UNION { ?x skos:altLabel ?name }
-  UNION {
-    ?mc rdfs:label ?name .
-    # only the most specific class: "mechanism of action" names every mechanism
-    FILTER NOT EXISTS { ?x a ?sub . ?sub rdfs:subClassOf+ ?mc . FILTER(?sub != ?mc) }
-  }
+  OPTIONAL { { ?x rdfs:label ?name } UNION { ?x skos:altLabel ?name } }
 }"""
+# "most specific": no subclass of it has an instance (the class is judged, not the individual)
+_MECHANISM_CLASS_NAMES = """
+SELECT ?mc ?name WHERE {
+  ?mc rdfs:subClassOf* kg:MechanismOfAction ; rdfs:label ?name .
+  FILTER NOT EXISTS { ?sub rdfs:subClassOf+ ?mc . FILTER EXISTS { ?any a ?sub } }
+}"""
+
+
+def _mechanism_names(store: object) -> dict[URIRef, set[str]]:
+    """Mechanism individual -> its names, as :func:`_names` gives them."""
+    class_names: dict[object, list[object]] = {}
+    for row in store.query(_MECHANISM_CLASS_NAMES):  # type: ignore[attr-defined]
+        class_names.setdefault(row[0], []).append(row[1])
+    rows = []
+    for row in store.query(_MECHANISMS):  # type: ignore[attr-defined]
+        x, mc, name = row[0], row[1], row[2]
+        if name is not None:
+            rows.append((x, name))
+        rows += [(x, n) for n in class_names.get(mc, ())]
+    return _names_from(rows)
 
 
 def _local(iri: URIRef) -> str:
@@ -65,9 +84,12 @@ def _local(iri: URIRef) -> str:
 
 def _names(store: object, sparql: str) -> dict[URIRef, set[str]]:
     """IRI -> its names (labels, synonyms, brands and the IRI's local name), normalised."""
+    return _names_from((row[0], row[1]) for row in store.query(sparql))  # type: ignore[attr-defined]
+
+
+def _names_from(rows: Iterable[tuple[object, object]]) -> dict[URIRef, set[str]]:
     out: dict[URIRef, set[str]] = {}
-    for row in store.query(sparql):  # type: ignore[attr-defined]
-        x, name = row[0], row[1]
+    for x, name in rows:
         if isinstance(x, URIRef):
             local = normalize(_local(x))
             out.setdefault(x, {local, local.replace("-", " ")}).add(normalize(str(name)))
@@ -216,6 +238,6 @@ def resolve_mechanism(store: object, raw: str) -> URIRef:
         if not _is_a(store, iri, "kg:MechanismOfAction"):
             raise ParameterError(f"{value!r} is not a mechanism of action in the store")
         return iri
-    names = _names(store, _MECHANISM_NAMES)
+    names = _mechanism_names(store)
     return _one(store, "mechanism", value, _words_match(store, value, names), names)
 
