@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import doctest
 import json
 import re
 import time
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 
 from kg.errors import RecordError
-from kg.ingest import ctgov_common, ctgov_json
+from kg.ingest import ctgov_json
 from kg.ingest.base import sha256
 from kg.model import TrialRecord
 from kg.vocab import CONCEPT_SCHEMES
@@ -45,12 +44,6 @@ def _error(data: bytes) -> RecordError:
     (err,) = _parse(data)
     assert isinstance(err, RecordError), err
     return err
-
-
-@pytest.mark.parametrize("module", [ctgov_common, ctgov_json])
-def test_doctests(module: object) -> None:
-    failed, attempted = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
-    assert attempted > 0 and failed == 0
 
 
 def test_format_contract() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 import time
 from pathlib import Path
@@ -45,11 +44,6 @@ def _replace(old: str, new: str) -> bytes:
     text = _fixture().decode()
     assert old in text
     return text.replace(old, new, 1).encode()
-
-
-def test_doctests() -> None:
-    failed, attempted = doctest.testmod(ctgov_xml)
-    assert attempted > 0 and failed == 0
 
 
 def test_format_contract() -> None:

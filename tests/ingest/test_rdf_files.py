@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pytest
 
 from kg.errors import InputError, RecordError
-from kg.ingest import rdf_files
 from kg.ingest.rdf_files import parse_rdf_file
 from kg.link.terms import read_file
 from tests.security.listener import Listener, listener  # noqa: F401  (fixture)
@@ -74,7 +72,3 @@ def test_ordinary_ontology_files_still_read(tmp_path: Path) -> None:
     labels = {t.curie: t.label for p in (owl, jsonld) for t in read_file(p)}
     assert labels == {"MONDO:0000002": "disease two", "MONDO:0000003": "disease three"}
 
-
-def test_doctests() -> None:
-    failed, attempted = doctest.testmod(rdf_files, optionflags=doctest.ELLIPSIS | doctest.IGNORE_EXCEPTION_DETAIL)
-    assert attempted and not failed

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
-import kg.store.tsv as tsv_module
 from kg.store.oxigraph import OxigraphStore
 from kg.store.tsv import parse_term, plain_literal, tsv_result
 
@@ -17,11 +15,6 @@ G = URIRef("https://w3id.org/kg/graph/record/test/tsv")
 S, P = URIRef("http://e/s"), URIRef("http://e/p")
 # Text an RDF literal may hold: any code point but surrogates (not encodable as UTF-8).
 _TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
-
-
-def test_doctests() -> None:
-    failed, attempted = doctest.testmod(tsv_module)
-    assert attempted and not failed
 
 
 @given(_TEXT)
