@@ -134,7 +134,10 @@ def washout_conflicts(f: Facts) -> Iterator[Conflict]:
                 concept = _covers(f, rule, drug)
                 if concept is None:
                     continue
-                _, rules, caught = hits.setdefault((tb.iri, rule.criterion), (tb, {}, {}))
+                found = hits.get((tb.iri, rule.criterion))
+                if found is None:
+                    found = hits[tb.iri, rule.criterion] = (tb, {}, {})
+                _, rules, caught = found
                 rules[rule.constraint] = rule
                 held = caught.get(drug)
                 # Two rules of one criterion may catch the same drug: the drug named outright
@@ -193,15 +196,17 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _reasons(t: TrialFacts) -> list[tuple[str, str | None, bool]]:
-    """Every condition key each participant of ``t`` has, as (key, the inclusion criterion naming
-    it or None, through a subtype): strongest first -- a condition ``t`` studies, then one an
-    inclusion names (by criterion IRI), then one ``t`` studies a form of -- each in IRI order."""
-    out = [(c, None, False) for c in sorted(t.conditions)]
-    out += sorted(((r.key, r.criterion, False) for r in t.condition_rules
-                   if r.polarity == "inclusion" and not r.alternative), key=lambda x: (x[1], x[0]))
-    out += [(c, None, True) for c in sorted(t.condition_ancestors)]
-    return out
+def _reasons(t: TrialFacts) -> Iterator[tuple[str, tuple[int, str], str | None]]:
+    """Every condition key each participant of ``t`` has, as (key, rank, the inclusion criterion
+    naming it or None). Rank: a condition ``t`` studies (0) before one an inclusion names (1,
+    then by criterion IRI) before one ``t`` studies a form of (2)."""
+    for c in t.conditions:
+        yield c, (0, ""), None
+    for r in t.condition_rules:
+        if r.polarity == "inclusion" and not r.alternative:
+            yield r.key, (1, r.criterion), r.criterion
+    for c in t.condition_ancestors:
+        yield c, (2, ""), None
 
 
 def condition_conflicts(f: Facts) -> Iterator[Conflict]:
@@ -213,16 +218,21 @@ def condition_conflicts(f: Facts) -> Iterator[Conflict]:
             if r.polarity == "exclusion" and not r.qualified:
                 excluded[r.key].append((tb, r.criterion))
     for ta in _trials(f):
-        # One conflict per exclusion of B, named by the first (strongest) reason that meets it.
-        seen: set[tuple[str, str]] = set()
-        for key, crit_a, subtype in _reasons(ta):
+        # One conflict per exclusion of B, named by its best reason: the lowest rank, then the
+        # smallest condition IRI (one trial may study two conditions one exclusion names).
+        best: dict[tuple[str, str], tuple[tuple[int, str], str, str | None, TrialFacts]] = {}
+        for key, rank, crit_a in _reasons(ta):
             for tb, crit_b in excluded.get(key, ()):
-                if tb.iri == ta.iri or (tb.iri, crit_b) in seen:
+                if tb.iri == ta.iri:
                     continue
-                seen.add((tb.iri, crit_b))
-                why = "studies a form of" if subtype else "studies" if crit_a is None else "requires"
-                yield Conflict("required-excluded", ta.iri, tb.iri, crit_b, crit_a, (), (key,), f.label(key), explanation=(
-                    f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both"))
+                held = best.get((tb.iri, crit_b))
+                if held is None or (rank, key) < (held[0], held[1]):
+                    best[tb.iri, crit_b] = (rank, key, crit_a, tb)
+        for pair in sorted(best):
+            rank, key, crit_a, tb = best[pair]
+            why = ("studies", "requires", "studies a form of")[rank[0]]
+            yield Conflict("required-excluded", ta.iri, tb.iri, pair[1], crit_a, (), (key,), f.label(key), explanation=(
+                f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both"))
 
 
 @dataclass
@@ -323,7 +333,7 @@ def range_conflicts(f: Facts) -> Iterator[Conflict]:
                 continue
             # Sort by upper end: every trial whose upper end lies below another's lower end
             # is disjoint from it; a scan over the sorted list finds just those pairs.
-            trials.sort(key=lambda i: (ranges[i][dim].high, i))
+            trials.sort(key=lambda i: ranges[i][dim].high)  # stable: equal ends stay in IRI order
             for ib in trials:
                 ivb = ranges[ib][dim]
                 if math.isinf(ivb.low):
@@ -362,18 +372,20 @@ def self_contradictions(f: Facts) -> Iterator[Conflict]:
     """Kind (d): inside one trial, an inclusion and an exclusion no patient meets together."""
     for t in _trials(f):
         ranges = admitted_ranges(t)
-        for dim, unit in sorted(ranges):
+        for dim, unit in sorted(k for k, iv in ranges.items() if iv.empty):
             iv = ranges[dim, unit]
-            if iv.empty and iv.low_rule and iv.high_rule and iv.low_rule.criterion != iv.high_rule.criterion:
+            if iv.low_rule and iv.high_rule and iv.low_rule.criterion != iv.high_rule.criterion:
                 inc, exc = iv.low_rule, iv.high_rule
                 if inc.polarity == "exclusion":
                     inc, exc = exc, inc
                 yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, (), (),
                                dim.split(":", 1)[-1], explanation=f"{dim}: {t.name}'s criteria admit no value "
                                            f"(from {_fmt(iv.low)} up, and up to {_fmt(iv.high)})")
+        needs = [r for r in t.therapy if r.background and r.polarity == "inclusion" and not r.alternative]
+        if not needs:
+            continue
         therapy = sorted(t.therapy, key=lambda r: (r.criterion, r.constraint))
-        needs = [r for r in therapy if r.background and r.polarity == "inclusion" and not r.alternative]
-        for need in needs:
+        for need in sorted(needs, key=lambda r: (r.criterion, r.constraint)):
             for rule in therapy:
                 if rule.polarity != "exclusion" or rule.background or rule.criterion == need.criterion:
                     continue

@@ -220,6 +220,10 @@ def read_facts(store: object) -> Facts:
         # Sorted, so that every "first row wins" below is a fixed choice (see the module doc).
         return sorted(store.rows(query), key=_row_key)  # type: ignore[attr-defined]
 
+    # Queries whose rows only fill sets, or pick the smallest value themselves, are read as
+    # they come (sorting the largest of them costs more than the rest of the reading).
+    unsorted = store.rows  # type: ignore[attr-defined]
+
     f = Facts()
     trials = f.trials
 
@@ -240,7 +244,7 @@ def read_facts(store: object) -> Facts:
 
     names: dict[str, list[str]] = defaultdict(list)
     mesh_of: dict[str, set[str]] = defaultdict(set)
-    for cond, label, mesh in rows(_query("condition-names")):
+    for cond, label, mesh in unsorted(_query("condition-names")):
         if label:
             names[cond].append(label)
         if mesh:
@@ -264,7 +268,7 @@ def read_facts(store: object) -> Facts:
             tf.conditions.add(key)
             if key != cond:  # a lexicon key ("lymphoma" -> malignancy) is shown by the lexicon's name
                 f.labels[key] = key.rsplit("/", 1)[-1].replace("-", " ")
-    for t, ancestor in rows(_query("trial-ancestors")):
+    for t, ancestor in unsorted(_query("trial-ancestors")):
         tf = trials.get(t)
         if tf is not None:
             tf.condition_ancestors.add(ancestor)
@@ -300,10 +304,10 @@ def read_facts(store: object) -> Facts:
 
     crit_trial: dict[str, str] = {}
     skip: set[str] = set()  # criteria that list exceptions to their parent
-    for t, crit, _pol, text in rows(_query("criteria")):
-        crit_trial[crit] = t
-        f.criterion_text[crit] = text
-    for crit, parent_text in rows(_query("criterion-parents")):
+    for t, crit, _pol, text in unsorted(_query("criteria")):
+        if crit not in crit_trial or (t, text) < (crit_trial[crit], f.criterion_text[crit]):
+            crit_trial[crit], f.criterion_text[crit] = t, text
+    for crit, parent_text in unsorted(_query("criterion-parents")):
         if any(h in parent_text.lower() for h in _EXCEPTION_HEAD):
             skip.add(crit)
 
