@@ -114,3 +114,30 @@ def test_unknown_conflict_kind_lists_the_kinds(demo_store) -> None:
         run_named(demo_store, "conflicting-exclusions", {"kind": "wash-out"})
     got = rows(run_named(demo_store, "conflicting-exclusions", {"kind": "Washout"}).result)
     assert got and {r["kind"] for r in got} == {"washout"}
+
+
+def test_the_time_limit_covers_the_parameter_lookups(demo_store, monkeypatch) -> None:
+    """A name lookup that never ends is stopped by the query's own limit (issue 15: it ran
+    before the limit started)."""
+    import time
+
+    from kg.errors import QueryTimeoutError
+    from kg.query import params
+
+    def endless(store: object, raw: str) -> object:
+        while True:
+            time.sleep(0.05)
+
+    monkeypatch.setitem(params.RESOLVERS, "trial", endless)
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError, match=r"stopped after 0\.5 s"):
+        run_named(demo_store, "criteria", {"trial": "NCT04660565"}, timeout=0.5)
+    assert time.monotonic() - started < 3.0
+
+
+def test_lookup_errors_come_back_from_the_limited_lookup(demo_store) -> None:
+    # raised in the child that resolves parameters, re-raised here with its message
+    with pytest.raises(ParameterError, match="-p mechanism: no mechanism 'no-such-mechanism-xyz'"):
+        run_named(demo_store, "trials-by-mechanism", {"mechanism": "no-such-mechanism-xyz"}, timeout=20)
+    got = rows(run_named(demo_store, "trials-by-mechanism", {"mechanism": "BLyS"}, timeout=20).result)
+    assert {r["trial"] for r in got} >= {"NCT04893161", "NCT04660565"}

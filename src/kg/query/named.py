@@ -22,6 +22,7 @@ depends on whether a value was given, the value itself is still only ever bound.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -29,9 +30,9 @@ from pathlib import Path
 
 from rdflib.query import Result
 
-from kg.errors import ParameterError, QueryError
+from kg.errors import ParameterError, QueryError, QueryTimeoutError
 from kg.query.guard import AllowList
-from kg.query.limits import user_query
+from kg.query.limits import ENV_VAR, resolve_timeout, run_with_limit, user_query
 from kg.query.params import resolve_param
 
 _PARAM_RE = re.compile(r"^#\s*@param\s+(\S+)\s+(\S+)\s+(required|optional(?:=(\S+))?)\s*(.*)$")
@@ -142,6 +143,15 @@ def get_query(name: str) -> NamedQuery:
     return queries[name]
 
 
+#: Parameter types whose value becomes a term without reading the store.
+_PURE_TYPES = frozenset({"string", "integer", "decimal", "limit", "conflict_kind", "iri"})
+
+
+def _resolve_all(store: object, todo: list[tuple[str, str, str]]) -> dict[str, object]:
+    """Each ``(name, type, raw)`` resolved to its term (kept picklable: it may cross a fork)."""
+    return {name: resolve_param(store, ptype, name, raw) for name, ptype, raw in todo}
+
+
 def run_named(
     store: object,
     name: str,
@@ -152,8 +162,10 @@ def run_named(
 ) -> QueryRun:
     """Run named query ``name`` on ``store`` with raw parameter values (strings).
 
-    The query is checked by the guard and stopped at its time limit (``timeout`` seconds,
-    else ``KG_QUERY_TIMEOUT``, else 30 s; see :func:`kg.query.limits.user_query`)."""
+    The query is checked by the guard, and one time limit (``timeout`` seconds, else
+    ``KG_QUERY_TIMEOUT``, else 30 s; see :func:`kg.query.limits.user_query`) covers all of
+    its work: the lookups that turn names into terms run in a time-limited child first (a
+    name lookup can scan the store), the query gets what is left of the limit."""
     query = get_query(name)
     given = dict(params or {})
     declared = {p.name: p for p in query.params}
@@ -161,21 +173,43 @@ def run_named(
     if unknown:
         allowed = ", ".join(declared) or "none"
         raise ParameterError(f"query {name!r} has no parameter {', '.join(sorted(unknown))} (parameters: {allowed})")
-    bindings: dict[str, object] = {}
-    row_limit: int | None = None
+    limit = resolve_timeout(timeout)
+    started = time.monotonic()
+    pure: list[tuple[str, str, str]] = []
+    lookups: list[tuple[str, str, str]] = []
     for p in query.params:
         raw = given.get(p.name, p.default)
         if raw is None:
             if p.required:
                 raise ParameterError(f"query {name!r} needs -p {p.name} VALUE ({p.description})")
             continue
-        value = resolve_param(store, p.type, p.name, raw)
-        if p.type == "limit":
-            row_limit = int(value)  # type: ignore[call-overload]  # applied to the rows below
+        (pure if p.type in _PURE_TYPES else lookups).append((p.name, p.type, raw))
+    values = _resolve_all(store, pure)
+    if lookups:
+        flush = getattr(store, "flush", None)
+        if flush is not None:
+            flush()  # no storage thread mid-write when the child forks
+        values.update(run_with_limit(lambda: _resolve_all(store, lookups), limit))
+    bindings: dict[str, object] = {}
+    row_limit: int | None = None
+    for p in query.params:
+        if p.name not in values:
             continue
-        bindings[p.name] = value
+        if p.type == "limit":
+            row_limit = int(values[p.name])  # type: ignore[call-overload]  # applied to the rows below
+        else:
+            bindings[p.name] = values[p.name]
     text = only_given(query.text, set(bindings))
-    result = user_query(store, text, bindings, timeout=timeout, allow=allow)  # type: ignore[arg-type]
+    left = limit - (time.monotonic() - started)
+    try:
+        if left <= 0:
+            raise QueryTimeoutError("no time left after the parameter lookups")
+        result = user_query(store, text, bindings, timeout=left, allow=allow)  # type: ignore[arg-type]
+    except QueryTimeoutError:
+        # one limit for the whole query: say it as the user set it, not what was left of it
+        raise QueryTimeoutError(
+            f"query stopped after {limit:g} s (time limit; raise it with --timeout or {ENV_VAR})"
+        ) from None
     if row_limit is not None and result.type == "SELECT":
         result.bindings = list(result.bindings)[:row_limit]
     return QueryRun(query=query, result=result, bindings=bindings)
