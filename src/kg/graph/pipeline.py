@@ -23,8 +23,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 
 from kg import vocab as V
-from kg.errors import KgError, StoreError
+from kg.errors import KgError, NoRecordsError, StoreError
 from kg.graph.build import record_graph
+from kg.graph import precedence
 from kg.graph.identity import resolve_identities
 from kg.ingest.sources import Quarantined, Skipped, ZipLimits, read_sources
 from kg.model import TrialRecord
@@ -167,12 +168,15 @@ def build(
     shared_graphs: bool = True,
     compare: bool = True,
     zip_limits: ZipLimits | None = None,
+    require_records: bool = False,
 ) -> BuildSummary:
     """Build (or update) ``store`` from ``sources``; ``None`` builds the embedded demo data.
 
     ``compare=False`` leaves the conflicts and comparabilities (kg.compare) as they are, for
     loading many batches before comparing once (:func:`kg.compare.materialize`). ``zip_limits``
-    caps what a zip may expand to (default: :meth:`kg.ingest.sources.ZipLimits.from_env`)."""
+    caps what a zip may expand to (default: :meth:`kg.ingest.sources.ZipLimits.from_env`).
+    ``require_records`` raises :class:`kg.errors.NoRecordsError`, having written nothing, when
+    the sources hold no readable record."""
     paths = list(sources) if sources else demo_sources()
     summary = BuildSummary()
     records: list[TrialRecord] = []
@@ -186,7 +190,12 @@ def build(
             summary.quarantined.append(item)
         else:
             summary.skipped.append(item)
+    if require_records and not records:
+        raise NoRecordsError(paths, [(s.path, s.note) for s in summary.skipped]
+                             + [(q.path, q.reason) for q in summary.quarantined])
     identities = resolve_identities(records, _crosswalk(crosswalk))
+    # One record per trial states its content; the others keep their provenance (decision 0015).
+    roles = precedence.plan(store, records, [i.key for i in identities], [i.basis for i in identities])
 
     seen: dict[URIRef, str] = {}
     code = code_fingerprint()
@@ -200,6 +209,7 @@ def build(
     try:
         prepare = importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
         if prepare is not None:
+            tick("parsing criteria", 0, None)
             # Criteria parsing is most of a build's cost: parse the distinct texts of the records
             # to (re)write in parallel first; record_graph then reuses the results (same triples).
             prepare((c.text, c.polarity) for rec, ident in zip(records, identities, strict=True)
@@ -214,7 +224,7 @@ def build(
             if graph_iri in seen:
                 summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[graph_iri]}")
             seen[graph_iri] = rec.source.path
-            fingerprint = record_fingerprint(rec, ident.key, ident.basis, code)
+            fingerprint = roles.fingerprint(i - 1, record_fingerprint(rec, ident.key, ident.basis, code))
             if store.graph_value(graph_iri, V.buildFingerprint) == fingerprint:  # type: ignore[attr-defined]
                 continue  # same content, same identity, same code: the stored graph is already right
             try:
@@ -223,6 +233,8 @@ def build(
                 summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
                                                        f"cannot build graph: {exc}"))
                 continue
+            if i - 1 in roles.secondary:
+                rg.graph = precedence.secondary_view(rg.graph, rg.graph_iri)
             rg.graph.add((rg.graph_iri, V.identityBasis, Literal(ident.basis)))
             rg.graph.add((rg.graph_iri, V.buildFingerprint, Literal(fingerprint)))
             try:
@@ -238,10 +250,15 @@ def build(
                 summary.graphs_changed += 1
                 summary.triples_added += change.added
                 summary.triples_removed += change.removed
+        changed, added, removed = precedence.demote(store, roles.demote)
+        summary.graphs_changed += changed
+        summary.triples_added += added
+        summary.triples_removed += removed
     finally:
         gc.set_threshold(*gc_thresholds)
 
     if shared_graphs:
+        tick("shared graphs", 0, None)
         code = code_fingerprint()
         for graph_iri, make in _shared_graphs().items():
             if store.graph_value(graph_iri, V.buildFingerprint) == code:  # type: ignore[attr-defined]
