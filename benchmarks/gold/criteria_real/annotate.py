@@ -35,8 +35,8 @@ TYPES = {"cond": "condition", "lab": "lab", "age": "age", "sex": "sex", "ther": 
 ROLES = {"ever": "prior-ever", "win": "prior-within-window", "since": "at-least-since", "cur": "current",
          "stable": "stable-dose", "allowed": "allowed", "bg": "required-background", "allergy": "allergy"}
 POL = {"+": "required", "-": "excluded", "~": "none"}
-_CMP = re.compile(r"^(<=|>=|<|>|=)(\d+(?:\.\d+)?)$")
-_BETWEEN = re.compile(r"^(\d+(?:\.\d+)?)\.\.(\d+(?:\.\d+)?)$")
+_CMP = re.compile(r"^(<=|>=|<|>|=)(-?\d+(?:\.\d+)?)$")
+_BETWEEN = re.compile(r"^(-?\d+(?:\.\d+)?)\.\.(-?\d+(?:\.\d+)?)$")
 
 
 def _trial(nct: str) -> dict[str, str]:
