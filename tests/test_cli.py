@@ -152,3 +152,47 @@ def test_headline_queries_through_the_cli(store_dir: Path) -> None:
 def test_query_refuses_a_view(store_dir: Path) -> None:
     res = run("query", "conflicts-network", "--store", str(store_dir))
     assert res.exit_code != 0 and "kg export conflicts-network" in res.output
+
+
+@pytest.mark.parametrize("content", [None, b"\x00\x01 not a record"], ids=["empty-folder", "unknown-file"])
+def test_build_of_sources_without_a_record_warns_and_exits_4(tmp_path: Path, content: bytes | None) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    if content is not None:
+        (src / "notes.bin").write_bytes(content)
+    res = run("build", str(src), "--store", str(tmp_path / "s"), "-q")
+    assert res.exit_code == 4, res.output
+    assert "no readable record in" in res.output and "nothing was written" in res.output
+    assert ("notes.bin: content matches no supported input format" in res.output) == (content is not None)
+    assert "records read" not in res.output  # no summary of a build that did not happen
+
+
+def _kg(*args: str | Path, **kw):  # type: ignore[no-untyped-def]
+    exe = Path(sys.executable).with_name("kg")
+    if not exe.exists():
+        pytest.skip("console script not installed")
+    return subprocess.Popen([exe, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_a_store_a_build_holds_is_refused_with_one_plain_line(tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    # A real `kg build` (piped, so it logs progress lines): once it logs, it holds the store.
+    build = _kg("build", "--store", store, "--progress-every", "0.2")
+    try:
+        first = build.stderr.readline()  # type: ignore[union-attr]
+        assert first.startswith("kg build: ") and "records read" in first and "elapsed" in first, first
+        query_file = tmp_path / "q.rq"
+        query_file.write_text("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+        for args in (["build", "--store", str(store), "-q"], ["query", "trials", "--store", str(store)],
+                     ["sparql", str(query_file), "--store", str(store)]):
+            res = run(*args)
+            assert res.exit_code == 1, (args, res.output)
+            assert res.output.count("\n") == 1 and "another kg build holds this store" in res.output, res.output
+            assert str(store) in res.output and "LOCK" not in res.output and "IO error" not in res.output
+        reader = _kg("query", "trials", "--store", store)
+        out, err = reader.communicate(timeout=120)
+        assert reader.returncode == 1 and out == "", err
+        assert err.strip().count("\n") == 0 and "another kg build holds this store" in err, err
+    finally:
+        build.kill()
+        build.communicate()

@@ -85,14 +85,29 @@ def _print_summary(summary: Any) -> None:
 
 
 def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
-              quiet: bool, zip_limits: Any = None) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
+              quiet: bool, zip_limits: Any = None, progress_every: float = 5.0) -> Any:
+    """Build into ``store_dir``, showing progress: a bar on a terminal, a log line every
+    ``progress_every`` seconds otherwise (pipes, CI), nothing when ``quiet``."""
     from kg.graph.pipeline import build
 
+    def run(tick: Any = None) -> Any:
+        return build(list(sources) or None, store, crosswalk=crosswalk, report=report, progress=tick,
+                     zip_limits=zip_limits, require_records=bool(sources))
+
     with _open_store(store_dir) as store:
-        if quiet or not sys.stderr.isatty():
-            return build(list(sources) or None, store, crosswalk=crosswalk, report=report, zip_limits=zip_limits)
+        if quiet:
+            return run()
+        if not sys.stderr.isatty():
+            from kg.progress import ProgressLog
+
+            try:
+                out: Any = sys.stderr.fileno()
+            except (AttributeError, OSError, ValueError):  # a stream without a descriptor (captured)
+                out = sys.stderr
+            with ProgressLog("kg build", every=progress_every, out=out) as log:
+                return run(log)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err_console, transient=True) as bar:
             task = bar.add_task("reading", total=None)
@@ -100,8 +115,7 @@ def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
             def tick(desc: str, done: int, total: int | None) -> None:
                 bar.update(task, description=desc, completed=done, total=total)
 
-            return build(list(sources) or None, store, crosswalk=crosswalk, report=report, progress=tick,
-                         zip_limits=zip_limits)
+            return run(tick)
 
 
 @cli.command("build")
@@ -111,21 +125,26 @@ def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
               help="Extra crosswalk TSV (title/PMID/DOI/sha256 → NCT ID), merged with the embedded one.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the quarantine report (default: STORE/build-report.tsv).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress (bar or log lines).")
+@click.option("--progress-every", type=click.FloatRange(min=0.1), default=5.0, show_default=True, metavar="SECONDS",
+              help="Seconds between progress lines on stderr when it is not a terminal.")
 @click.option("--zip-member-limit", metavar="SIZE",
               help="Largest a zip member may expand to, e.g. 64M (default $KG_ZIP_MEMBER_LIMIT or 64M).")
 @click.option("--zip-total-limit", metavar="SIZE",
               help="Most one zip may expand to in all, e.g. 2G (default $KG_ZIP_TOTAL_LIMIT or 2G).")
 def build_cmd(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
-              quiet: bool, zip_member_limit: str | None, zip_total_limit: str | None) -> None:
-    """Build or update the graph from SOURCES (files, folders, zips); none = the demo dataset."""
+              quiet: bool, progress_every: float, zip_member_limit: str | None, zip_total_limit: str | None) -> None:
+    """Build or update the graph from SOURCES (files, folders, zips); none = the demo dataset.
+
+    Exits 0 on success, 3 when some records were quarantined (the others are stored), 4 when
+    the SOURCES hold no readable record (nothing is written), 1 on any other error."""
     from kg.ingest.sources import ZipLimits, parse_size
 
     limits = ZipLimits.from_env()
     limits = ZipLimits(
         member=parse_size(zip_member_limit, "--zip-member-limit") if zip_member_limit else limits.member,
         total=parse_size(zip_total_limit, "--zip-total-limit") if zip_total_limit else limits.total)
-    summary = run_build(sources, store_dir, crosswalk, report, quiet, limits)
+    summary = run_build(sources, store_dir, crosswalk, report, quiet, limits, progress_every)
     _print_summary(summary)
     if summary.partial:
         raise PartialBuildError(

@@ -63,6 +63,10 @@ class StoreError(KgError):
     """The graph store cannot be opened, read or written."""
 
 
+class StoreBusyError(StoreError):
+    """Another process (a ``kg build``) holds the on-disk store for writing."""
+
+
 class QueryError(KgError):
     """A query is unknown, malformed, refused or failed."""
 
@@ -83,6 +87,26 @@ class PartialBuildError(KgError):
     """Some records were quarantined; the rest were stored. Distinct exit status."""
 
     exit_code = 3
+
+
+class NoRecordsError(InputError):
+    """A build was given sources holding no readable record: nothing was written. Distinct exit status.
+
+    ``left_out`` holds (file, why) for each file or record read but not usable.
+
+    >>> str(NoRecordsError(["in"], [("in/a.bin", "content matches no supported input format")]))
+    'no readable record in in (1 left out: in/a.bin: content matches no supported input format); nothing was written'
+    """
+
+    exit_code = 4
+
+    def __init__(self, sources: list, left_out: list[tuple[str, str]]) -> None:  # type: ignore[type-arg]
+        self.sources, self.left_out = sources, left_out
+        what = f"no readable record in {', '.join(map(str, sources))}"
+        if left_out:
+            first = "; ".join(f"{path}: {why}" for path, why in left_out[:3])
+            what += f" ({len(left_out)} left out: {first}{'; …' if len(left_out) > 3 else ''})"
+        super().__init__(what + "; nothing was written")
 
 
 class UnknownPrefixError(InputError):

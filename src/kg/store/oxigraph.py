@@ -14,6 +14,7 @@ import itertools
 import os
 import re
 import shutil
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,11 +27,16 @@ from rdflib.query import Result
 from rdflib.term import Node
 
 from kg import vocab as V
-from kg.errors import QueryError, StoreError
+from kg.errors import QueryError, StoreBusyError, StoreError
 from kg.store.tsv import plain_literal, tsv_result
 
 if TYPE_CHECKING:
     from kg.query.guard import AllowList
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover  (not POSIX: RocksDB's own lock error is mapped instead)
+    fcntl = None  # type: ignore[assignment]
 
 _PREFIXES = {k: str(v) for k, v in V.PREFIXES.items()}
 
@@ -256,6 +262,43 @@ def _remove_stale_creations(path: Path) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
+# -- who holds a store ------------------------------------------------------------------
+# RocksDB takes a POSIX lock on the store's LOCK file for as long as a writer has it open; a
+# read-only open takes none, so a reader would read files a build is rewriting. Closing any
+# descriptor of a file drops every POSIX lock the process holds on it, RocksDB's included:
+# the LOCK file of a store this process holds is never opened to look.
+_HELD: set[Path] = set()
+_FLOCK = "hhqqi4x"  # struct flock on Linux: type, whence, start, len, pid
+
+
+def _lock_holder(path: Path) -> int | None:
+    """The id of another process holding ``path``'s store for writing, or None.
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp()); _lock_holder(d) is None
+    True
+    """
+    if fcntl is None or path.resolve() in _HELD:
+        return None
+    try:
+        fd = os.open(path / "LOCK", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        ask = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)
+        kind, _, _, _, pid = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_GETLK, ask))
+    except (OSError, struct.error):
+        return None
+    finally:
+        os.close(fd)
+    return None if kind == fcntl.F_UNLCK else pid
+
+
+def _busy(path: Path, pid: int | None) -> StoreBusyError:
+    who = f", process {pid}" if pid else ""
+    return StoreBusyError(f"another kg build holds this store ({path}{who}); try again when it has finished")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -285,11 +328,18 @@ class OxigraphStore:
                 if not self.path.exists():
                     raise StoreError(f"{self.path}: no store here (run `kg build` first)")
                 _check_made(self.path)
+                if (pid := _lock_holder(self.path)) is not None:
+                    raise _busy(self.path, pid)
                 self._store = ox.Store.read_only(str(self.path))
             else:
+                if (pid := _lock_holder(self.path)) is not None:
+                    raise _busy(self.path, pid)
                 _create_if_needed(self.path)
                 self._store = ox.Store(str(self.path))
+                _HELD.add(self.path.resolve())
         except OSError as exc:
+            if "/LOCK" in str(exc):  # taken between the look above and the open
+                raise _busy(self.path, None) from exc
             raise StoreError(f"{self.path}: cannot open store: {exc}") from exc
 
     # -- writing ------------------------------------------------------------------------
@@ -595,6 +645,8 @@ class OxigraphStore:
     def close(self) -> None:
         self.flush()
         del self._store
+        if self.path is not None and not self.read_only:
+            _HELD.discard(self.path.resolve())
 
     def __enter__(self) -> OxigraphStore:
         return self
