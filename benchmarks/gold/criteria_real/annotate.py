@@ -79,14 +79,14 @@ def parse_constraint(s: str) -> dict[str, object]:
 def show(nct: str) -> None:
     t = _trial(nct)
     rec = load_record(nct, t["format"])
-    for i, c in enumerate(rec.eligibility.criteria):
+    for i, c in enumerate(rec.criteria):
         print(f"[{i}] {c.polarity[:3]} {len(c.text)} p={c.parent} :: {c.text}")
 
 
 def compile_notes(nct: str, notes: str) -> Path:
     t = _trial(nct)
     rec = load_record(nct, t["format"])
-    crits = rec.eligibility.criteria
+    crits = rec.criteria
     lines = {}
     for line in notes.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
@@ -98,7 +98,7 @@ def compile_notes(nct: str, notes: str) -> Path:
     extra = sorted(set(lines) - set(range(len(crits))))
     if missing or extra:
         raise ValueError(f"{nct}: criteria not annotated {missing}, unknown {extra}")
-    text = rec.eligibility.text or ""
+    text = rec.text
     out = {
         "nct_id": nct, "format": t["format"], "area": t["area"], "half": t["half"],
         "text_sha256": text_sha(text), "text_length": len(text),
