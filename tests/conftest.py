@@ -19,6 +19,39 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_graphs_made_once():  # type: ignore[no-untyped-def]
+    """In-process builds reuse the shared graphs the first one made (ontology, mappings,
+    conditions, the drug catalogue and the reasoner's inferences, skolemized).
+
+    They are a function of kg's code and data alone (the build stores them under the code's
+    fingerprint), and making them is most of a small build: the reasoner alone takes 5-12 s.
+    Each build still gets its own copy and writes it; builds in other processes (the console
+    script, the determinism tests) make their own."""
+    from rdflib import Graph
+
+    from kg.graph import pipeline
+
+    original = getattr(pipeline, "_shared_graphs", None)
+    if original is None:  # the pipeline changed shape: every build makes its own
+        yield
+        return
+    made: dict[object, Graph] = {}
+
+    def once(iri, make):  # type: ignore[no-untyped-def]
+        def copy() -> Graph:
+            if iri not in made:
+                made[iri] = pipeline.skolemize(make())
+            graph = Graph()
+            graph += made[iri]  # the build adds its fingerprint to the graph it is given
+            return graph
+        return copy
+
+    pipeline._shared_graphs = lambda: {iri: once(iri, make) for iri, make in original().items()}
+    yield
+    pipeline._shared_graphs = original
+
+
 @pytest.fixture(scope="session")
 def demo_store(tmp_path_factory: pytest.TempPathFactory):
     """An on-disk Oxigraph store built once from the embedded demo dataset."""
