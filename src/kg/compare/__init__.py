@@ -194,7 +194,6 @@ def _kinds(store: object) -> dict[str, int]:
     """Conflicts per kind as stored (kept and recomputed alike)."""
     kinds: dict[str, int] = {}
     by_iri = {str(V.conflict_kind(k)): k for k in V.CONFLICT_KINDS}
-    for node in store.derived_subjects(V.COMPARE_GRAPH, str(RDF.type), [URIRef(V.Conflict)]):  # type: ignore[attr-defined]
-        for k in store.derived_values(V.COMPARE_GRAPH, node, str(V.conflictKind)):  # type: ignore[attr-defined]
-            kinds[by_iri.get(k, k)] = kinds.get(by_iri.get(k, k), 0) + 1
+    for k in store.derived_values(V.COMPARE_GRAPH, None, str(V.conflictKind)):  # type: ignore[attr-defined]
+        kinds[by_iri.get(k, k)] = kinds.get(by_iri.get(k, k), 0) + 1
     return {k: kinds[k] for k in sorted(kinds)}

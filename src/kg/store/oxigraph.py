@@ -483,10 +483,10 @@ class OxigraphStore:
         g, p = self._slot(name), ox.NamedNode(predicate)
         return {q.subject.value for o in objects for q in self._store.quads_for_pattern(None, p, _ox_object(o), g)}
 
-    def derived_values(self, name: URIRef, subject: str, predicate: str) -> list[str]:
-        """Lexical values of ``<subject> predicate ?v`` in derived graph ``name``."""
-        g = self._slot(name)
-        return [q.object.value for q in self._store.quads_for_pattern(ox.NamedNode(subject), ox.NamedNode(predicate), None, g)]
+    def derived_values(self, name: URIRef, subject: str | None, predicate: str) -> list[str]:
+        """Lexical values of ``<subject> predicate ?v`` in derived graph ``name`` (any subject: None)."""
+        g, s_ = self._slot(name), None if subject is None else ox.NamedNode(subject)
+        return [q.object.value for q in self._store.quads_for_pattern(s_, ox.NamedNode(predicate), None, g)]
 
     def replace_subjects(self, name: URIRef, subjects: Iterable[str], triples: Iterable[tuple[str, str, object]]) -> GraphChange:
         """Make the descriptions of ``subjects`` in derived graph ``name`` exactly the
