@@ -277,6 +277,9 @@ def _quantity_fields(q: Any) -> dict[str, Any]:
 
 def _therapy_role(c: Any) -> tuple[str, str | None]:
     """kg's reading of a therapy's time role: background kinds, else from its window."""
+    if getattr(c, "role", None):  # kg's own role (kg:therapyRole); windows only where the role has one
+        return c.role, (c.window.iso if c.window and not c.window.ever else None) if c.kind == "therapy" else (
+            f"P{c.min_duration_days}D" if c.min_duration_days else None)
     if c.kind == "background_therapy":
         return ("stable-dose" if c.stable else "required-background"), (
             f"P{c.min_duration_days}D" if c.min_duration_days else None)
@@ -323,7 +326,7 @@ def predicted(c: Any) -> Item | None:
         role, win = _therapy_role(c)
         typ = "procedure" if _PROCEDURE.search(c.name or c.therapy) and not c.members else "therapy"
         d = c.dose
-        return Item(typ, c.name, pol, role=role, window=win, drug_class=c.is_class,
+        return Item(typ, c.name, "none" if role == "allowed" else pol, role=role, window=win, drug_class=c.is_class,
                     phrases=[c.name, c.therapy] + [m.name for m in c.members],
                     exceptions=[e.name for e in c.exceptions],
                     **({"comparator": d.comparator, "value": d.value, "unit": d.unit} if d else {}))
@@ -436,7 +439,7 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
 
 
 def score(half: str, worst: int = 10) -> dict[str, Any]:
-    from kg.criteria.parse import parse_criterion
+    from kg.criteria.parse import heading_scope, parse_criterion
 
     tallies: dict[str, Tally] = defaultdict(Tally)
     errors: Counter[tuple[str, str, str]] = Counter()
@@ -449,13 +452,14 @@ def score(half: str, worst: int = 10) -> dict[str, Any]:
             print(f"warning: {g['nct_id']}: eligibility text changed since annotation", file=sys.stderr)
         gcrit = g["criteria"]
         pooled: dict[int, list[Item]] = defaultdict(list)
-        for c in rec.criteria:
+        scopes = heading_scope(rec.criteria)
+        for c, scope in zip(rec.criteria, scopes, strict=True):
             span = (c.span.start, c.span.end) if c.span else (0, 0)
             best = max(range(len(gcrit)), key=lambda i: _overlap(span, (gcrit[i]["start"], gcrit[i]["end"])),
                        default=None)
             if best is None or _overlap(span, (gcrit[best]["start"], gcrit[best]["end"])) == 0:
                 continue
-            for k in parse_criterion(c.text, c.polarity):
+            for k in parse_criterion(c.text, c.polarity, scope):
                 item = predicted(k)
                 if item is not None:
                     pooled[best].append(item)

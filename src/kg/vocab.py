@@ -415,6 +415,7 @@ classificationYear = KG.classificationYear
 therapyText = KG.therapyText
 isDrugClass = KG.isDrugClass
 stableDose = KG.stableDose
+therapyRole = KG.therapyRole
 minDurationDays = KG.minDurationDays
 recentlyStarted = KG.recentlyStarted
 pathogen = KG.pathogen

@@ -92,10 +92,10 @@ def test_small_batches_and_one_worker_skip_the_pool(cold) -> None:  # type: igno
 def test_a_text_that_breaks_the_parser_is_left_to_the_build(monkeypatch: pytest.MonkeyPatch, cold) -> None:  # type: ignore[no-untyped-def]
     real = crdf.parse_criterion
 
-    def fragile(text: str, polarity: str):  # type: ignore[no-untyped-def]
+    def fragile(text: str, polarity: str, scope: str | None = None):  # type: ignore[no-untyped-def]
         if "boom" in text:
             raise ValueError("cannot parse")
-        return real(text, polarity)
+        return real(text, polarity, scope)
 
     monkeypatch.setattr(crdf, "parse_criterion", fragile)
     pairs = [("boom", "exclusion"), ("Pregnant or breastfeeding", "exclusion")]

@@ -35,9 +35,9 @@ REAL = ("api_v2/studies/NCT00000410.json", "api_v2/studies/NCT00007696.json",
         "legacy_xml/studies/NCT00000116.xml", "legacy_xml/studies/NCT00000120.xml")
 
 
-def reference(g: Graph, criterion: URIRef, text: str, polarity: str) -> int:
+def reference(g: Graph, criterion: URIRef, text: str, polarity: str, scope: str | None = None) -> int:
     """The old, straightforward path: parse, then write every triple on the criterion IRI."""
-    constraints = parse_criterion(text if isinstance(text, str) else "", polarity)
+    constraints = parse_criterion(text if isinstance(text, str) else "", polarity, scope)
     crdf.write_constraints(g, criterion, constraints)
     return len(constraints)
 

@@ -205,6 +205,11 @@ def _num(x: str | None) -> float | None:
         return None
 
 
+#: kg:therapyRole values that state a past exposure (kg.criteria.constraints.EXPOSURE_ROLES; kept
+#: here so the comparisons depend on the graph, not on the parser's code), and None: no role read.
+_EXPOSURE_ROLES = (None, "prior-ever", "prior-within-window")
+
+
 def _true(x: str | None) -> bool:
     return x in ("true", "1")
 
@@ -335,7 +340,13 @@ def read_facts(store: object) -> Facts:
             attr = {"refersToDrug": "drugs", "refersToDrugClass": "classes", "exceptDrug": "except_drugs",
                     "exceptDrugClass": "except_classes"}[link[len(_KG):]]
             getattr(rule, attr).add(target)
+    # Only an exposure (or a background requirement) is a therapy rule: an allergy to X, X
+    # allowed, a stable dose of X or current X are no washout of X. Constraints without a role
+    # (graphs built before kg:therapyRole) keep their old reading.
+    roles = {k: role for k, role in unsorted(_query("therapy-roles"))}
     for rule in therapy.values():
+        if not rule.background and roles.get(rule.constraint) not in _EXPOSURE_ROLES:
+            continue
         if rule.drugs or rule.classes:
             tf = trials.get(crit_trial.get(rule.criterion, ""))
             if tf is not None:

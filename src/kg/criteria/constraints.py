@@ -27,6 +27,18 @@ from typing import ClassVar
 #: Comparators as written in RDF (kg:comparator); ``between`` uses low/high bounds.
 COMPARATORS = ("<", "<=", ">", ">=", "=", "between")
 
+#: What a therapy constraint says about its drug (``TherapyConstraint.role``, kg:therapyRole).
+#: Only the first three are exposures a washout can be built on: ``prior-ever`` (at any time
+#: before), ``prior-within-window`` (within the window before; "at least N since X" is this,
+#: negated), ``current`` is use at screening or during the trial, ``stable-dose`` an
+#: unchanged dose for the window, ``allowed`` permitted (neither required nor excluded),
+#: ``required-background`` a therapy to be taken during the trial, ``allergy`` an allergy,
+#: intolerance or contraindication to the drug (a condition about it, not an exposure).
+THERAPY_ROLES = ("prior-ever", "prior-within-window", "current", "stable-dose", "allowed",
+                 "required-background", "allergy")
+#: Roles that state a past exposure to the drug (the input of a washout conflict).
+EXPOSURE_ROLES = ("prior-ever", "prior-within-window")
+
 
 def effective_polarity(polarity: str, negated: bool) -> str:
     """``inclusion``/``exclusion`` after applying the constraint's own negation."""
@@ -188,6 +200,7 @@ class TherapyConstraint(Constraint):
     exceptions: tuple[Excerpt, ...] = ()  # "other than GCs"
     window: TimeWindow | None = None
     dose: DoseCondition | None = None
+    role: str | None = None  # one of THERAPY_ROLES; None when not read
 
 
 @dataclass

@@ -907,6 +907,211 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
     return out, consumed
 
 
+# --- therapy roles ------------------------------------------------------------------------------
+#: "allergy/hypersensitivity/intolerance/contraindication (reaction) to X": a condition about X.
+_ALLERGY_PRE = re.compile(
+    r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|contra-?indicat\w*|idiosyncra\w*|sensitivity|"
+    r"toxicit\w*|adverse\s+reactions?|reactions?)\b[^;.]{0,40}?\b(?:to|of|against|with|from|for)\b[^;.]{0,40}$", re.I)
+_ALLERGY_POST = re.compile(r"^[\s\-]*(?:\([^()]*\)\s*)?(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|"
+                           r"(?:is\s+|are\s+)?contra-?indicat\w*|toxicit\w*|induced\s+(?:anaphyla|allerg))", re.I)
+#: Use at screening or during the trial ("no concurrent X", "currently receiving X", "X at entry").
+_CURRENT_PRE = re.compile(
+    r"\b(?:concurrent(?:ly)?|concomitant(?:ly)?|current(?:ly)?|ongoing|presently|simultaneous|receiving|requiring|"
+    r"require[sd]?|taking|treated\s+with|on\s+treatment\s+with|use\s+of|using|need\s+for|needs?)\b", re.I)
+_CURRENT_POST = re.compile(
+    r"\b(?:at\s+(?:the\s+time\s+of\s+)?(?:study\s+)?(?:entry|enrol+ment|screening|randomi[sz]ation|baseline|inclusion)|"
+    r"during\s+(?:the\s+)?(?:study|trial|treatment\s+period|course)|while\s+on\s+(?:study|trial)|on\s+study|"
+    r"throughout\s+the\s+(?:study|trial))\b", re.I)
+_CURRENT_STRICT = re.compile(r"\b(?:concurrent(?:ly)?|concomitant(?:ly)?|current(?:ly)?|ongoing|presently)\b", re.I)
+_PRIOR_CUE = re.compile(r"\b(?:prior|previous(?:ly)?|history|past|ever|had\s+received|have\s+received|received|"
+                        r"failed|pretreated|pre-treated|treated|exposure|naive|naïve|refractory)\b", re.I)
+_STABLE = re.compile(r"\bstable\s+(?:dose|dosage|regimen)|\b(?:no|without|any)\s+(?:\w+\s+){0,2}changes?\s+(?:in|of|to)\b|"
+                     r"\bdose\s+(?:\w+\s+){0,2}(?:unchanged|stable|constant)\b|\bdoses?\s+(?:change|modification|adjustment)", re.I)
+_ALLOWED_POST = re.compile(r"^[^;.]{0,60}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|permissible)\b", re.I)
+_NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
+
+
+def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str) -> None:
+    """Read what the criterion says about ``c``'s drug inside its clause ``[a, b)``; sets ``c.role``.
+
+    The clause bounds keep another clause's window or cue out ("X at entry; pregnancy test within
+    14 days": X is current, without a window).
+    """
+    s, e = c.span[0], c.span[0] + len(c.therapy)
+    before, after = text[max(a, s - 60):s], text[e:min(b, e + 60)]
+    if isinstance(c, BackgroundTherapyConstraint):
+        c.role = "stable-dose" if c.stable else "required-background"
+        return
+    if _ALLERGY_PRE.search(before) or _ALLERGY_POST.match(after):
+        c.role, c.window = "allergy", None
+        return
+    if _STABLE.search(text, a, b):
+        c.role = "stable-dose"
+        return
+    if _ALLOWED_POST.match(after) and not _NOT_ALLOWED.search(text, a, b):
+        c.role, c.window = "allowed", None
+        return
+    w = c.window
+    explicit = w is not None and not w.ever and w.span is not None
+    if explicit and c.negated and _WASHOUT.search(text, a, s):
+        c.role = "prior-within-window"  # "≥ N since X" = no X within N
+        return
+    cur_pre = _CURRENT_PRE.search(text[max(a, s - 50):s])
+    cur_post = _CURRENT_POST.search(text, e, b)
+    prior = _PRIOR_CUE.search(text, a, s)
+    if (cur_post and not explicit) or (cur_pre and not prior and (not explicit or _CURRENT_STRICT.search(cur_pre.group(0)))):
+        c.role, c.window = "current", TimeWindow(direction="during", reference="screening")
+        return
+    c.role = "prior-within-window" if explicit else "prior-ever"
+
+
+def _allergy_first(text: str, clauses: list[tuple[int, int]], polarity: str,
+                   cands: list[Constraint]) -> list[Constraint]:
+    """An allergy to a named drug is that drug's allergy constraint, not a generic hypersensitivity.
+
+    The drug keeps its therapy constraint (role ``allergy``); the condition phrases around it
+    ("hypersensitivity", "intolerance of X") are dropped so they do not outrank it.
+    """
+    allergic: list[tuple[int, int]] = []
+    for c in cands:
+        if isinstance(c, TherapyConstraint) and not isinstance(c, BackgroundTherapyConstraint):
+            a, b = _clause_of(clauses, c.span[0])
+            s, e = c.span[0], c.span[0] + len(c.therapy)
+            pre = _ALLERGY_PRE.search(text[max(a, s - 60):s])
+            if pre or _ALLERGY_POST.match(text[e:min(b, e + 60)]):
+                c.role, c.window = "allergy", None
+                allergic.append((max(a, s - 60) + pre.start() if pre else s, min(b, e + 40)))
+    if not allergic:
+        return cands
+    return [c for c in cands if not (isinstance(c, ConditionConstraint)
+                                     and any(c.span[0] < y and x < c.span[1] for x, y in allergic))]
+
+
+#: Legacy sub-headings and what they do to the items under them (see :func:`heading_scope`).
+_SCOPE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*(?:discouraged|not\s+recommended)\b", re.I), "discouraged"),
+    (re.compile(r"\b(?:not\s+(?:considered\s+)?measurable|definitions?|defined\s+as)\b", re.I), "definition"),
+    (re.compile(r"^\s*(?:not\s+(?:allowed|permitted)|prohibited|excluded|exclude)\b", re.I), "excluded"),
+    (re.compile(r"\b(?:allowed|permitted|acceptable)\b", re.I), "allowed"),
+    (re.compile(r"^\s*required\b", re.I), "required"),
+    (re.compile(r"\bat\s+least\b.*\bsince\b", re.I), "since"),
+    (re.compile(r"\b(?:concurrent|concomitant)\s+(?:medications?|treatments?|therap(?:y|ies)|drugs?)\b", re.I), "current"),
+    (re.compile(r"^\s*prior\s+(?:medications?|treatments?|therap(?:y|ies))\s*:", re.I), "prior"),
+)
+_SCOPE_HEAD = re.compile(r"^[^:]{1,120}:\s*$")
+#: Category labels inside a "PRIOR CONCURRENT THERAPY" block ("Chemotherapy", "Surgery:").
+_CATEGORY = re.compile(r"\s*(?:biologic(?:al)?|chemo|endocrine|hormon(?:e|al)|radio|radiation|immuno|other|"
+                       r"surgery|surgical)\w*(?:\s+(?:therapy|treatment))?\s*:?\s*", re.I)
+_INLINE_SCOPE = re.compile(r"^\s*(?P<h>allowed|permitted|required|excluded|not\s+allowed|prohibited)\s*:\s*(?=\S)", re.I)
+
+
+def scope_of_heading(head: str) -> str | None:
+    """The scope a legacy sub-heading sets for the items under it, as :func:`parse_criterion` reads it.
+
+    ``allowed``, ``required``, ``current``, ``prior``, ``discouraged``, ``definition``,
+    ``excluded`` or ``since``, followed by ``:`` and an ISO-8601 window when the heading
+    states one ("Excluded within 14 days of entry:" → ``excluded:P14D``); None for a heading
+    that sets no scope ("Hepatic:").
+
+    >>> scope_of_heading("Allowed:"), scope_of_heading("Excluded within 14 days prior to study entry:")
+    ('allowed', 'excluded:P14D')
+    >>> scope_of_heading("At least 3 months since:"), scope_of_heading("Hepatic:")
+    ('since:P3M', None)
+    """
+    for rx, name in _SCOPE_RULES:
+        if rx.search(head):
+            if name in ("excluded", "since"):
+                w = _window(head, 0, len(head))
+                if w is None and name == "since":
+                    m = _WIN_RE.search(head)
+                    if m and _num(m.group("n")) is not None:
+                        return f"since:{_iso(_num(m.group('n')) or 0, m.group('u').lower())}"
+                if w is not None and w.iso:
+                    return f"{name}:{w.iso}"
+                if name == "excluded" and _EVER_RE.search(head):
+                    return "excluded:ever"
+            return name
+    return None
+
+
+def heading_scope(criteria: list) -> list[str | None]:
+    """Per criterion of one record (``split_criteria``'s list), the scope its legacy sub-heading sets.
+
+    A heading governs the items nested under it (``parent``) and, when the splitter left them
+    flat, the short items that follow it up to the next heading or top-level sentence.
+    """
+    out: list[str | None] = []
+    flat: str | None = None
+    flat_parent: object = object()
+    for i, c in enumerate(criteria):
+        t = c.text.strip()
+        scope = None
+        p = c.parent
+        seen = 0
+        while p is not None and 0 <= p < len(criteria) and seen < 6:
+            pt = criteria[p].text.strip()
+            if _SCOPE_HEAD.match(pt):
+                scope = scope_of_heading(pt)
+                if scope:
+                    break
+            p = criteria[p].parent
+            seen += 1
+        if _SCOPE_HEAD.match(t) and len(t) <= 120:
+            h = scope_of_heading(t)
+            if h or is_header(t):
+                flat, flat_parent = h, c.parent
+            out.append(None)
+            continue
+        if scope is None and flat is not None and c.parent == flat_parent:
+            if len(t) <= 100:
+                scope = flat
+            else:
+                flat = None
+        out.append(scope)
+    return out
+
+
+def _apply_scope(text: str, scope: str, kept: list[Constraint]) -> list[Constraint]:
+    """Items under a legacy sub-heading: its scope replaces the polarity and role read from the text."""
+    name, _, win = scope.partition(":")
+    if name in ("discouraged", "definition"):
+        return []
+    out: list[Constraint] = []
+    for c in kept:
+        if isinstance(c, TherapyConstraint) and not isinstance(c, BackgroundTherapyConstraint):
+            if c.role == "allergy":
+                out.append(c)
+                continue
+            if name == "allowed":
+                c.role, c.window, c.negated = "allowed", None, False
+            elif name == "required":
+                c.polarity, c.negated = "inclusion", False
+                if c.role not in ("prior-ever", "prior-within-window") or not _PRIOR_CUE.search(text):
+                    c.role = "required-background"
+            elif name == "current" and c.role in ("prior-ever", None) and not _PRIOR_CUE.search(text):
+                c.role, c.window = "current", TimeWindow(direction="during", reference="screening")
+            elif name in ("excluded", "since"):
+                c.polarity, c.negated = ("exclusion", False) if name == "excluded" else (c.polarity, True)
+                if win and win != "ever":
+                    days = _iso_days(win)
+                    c.role, c.window = "prior-within-window", TimeWindow(days=days, iso=win, direction="before")
+                elif name == "excluded" and c.role == "prior-ever":
+                    c.window = TimeWindow(ever=True)
+            out.append(c)
+        elif name == "allowed":
+            continue  # an allowed condition is no requirement
+        else:
+            out.append(c)
+    return out
+
+
+def _iso_days(iso: str) -> int | None:
+    m = re.fullmatch(r"P(\d+(?:\.\d+)?)([DWMY])", iso)
+    if not m:
+        return None
+    return units.duration_days(float(m.group(1)), {"D": "days", "W": "weeks", "M": "months", "Y": "years"}[m.group(2)])
+
+
 # --- conditions -------------------------------------------------------------------------------
 _DISEASES: tuple[tuple[str, str], ...] = (
     (r"igg4[\s-]*(?:related\s+disease|rd)|immunoglobulin\s+g4[\s-]related\s+disease", "igg4-related disease"),
@@ -1371,10 +1576,15 @@ def is_header(text: str) -> bool:
         and not _NOT_HEADER.search(text)
 
 
-def _parse(text: str, polarity: str) -> list[Constraint]:
+def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constraint]:
     text = text[:MAX_CHARS]
     if not text.strip() or is_header(text) or is_placeholder(text):
         return []
+    inline = _INLINE_SCOPE.match(text)
+    if inline:
+        scope = scope_of_heading(inline.group("h") + ":")
+    if scope and _CATEGORY.fullmatch(text.rstrip(" .")):
+        return []  # "Chemotherapy" under a therapy block is a category label, not a criterion
     clauses = _clauses(text)
     groups: list[tuple[str, list[Constraint]]] = []
     cands: list[Constraint] = []
@@ -1397,13 +1607,18 @@ def _parse(text: str, polarity: str) -> list[Constraint]:
     therapies, consumed = _therapies(text, clauses, polarity, groups)
     cands += therapies
     cands += _conditions(text, clauses, consumed, groups)
+    cands = _allergy_first(text, clauses, polarity, cands)
     kept = _resolve(cands)
     kept.sort(key=lambda c: (c.span[0], -c.span[1]))
     for c in kept:
         c.polarity = polarity
         c.text = text[c.span[0]:c.span[1]]
-        ca, _ = _clause_of(clauses, c.span[0])
+        ca, cb = _clause_of(clauses, c.span[0])
         c.negated = c.negated or _negated(text, c.span[0], ca)
+        if isinstance(c, TherapyConstraint) and c.role is None:
+            _therapy_role(text, c, ca, cb, polarity)
+    if scope:
+        kept = _apply_scope(text, scope, kept)
     index = {id(c): i for i, c in enumerate(kept)}
     grouped: set[int] = set()
     result: list[Constraint] = list(kept)
@@ -1424,12 +1639,17 @@ def _parse(text: str, polarity: str) -> list[Constraint]:
     return result
 
 
-def parse_criterion(text: str, polarity: str) -> list[Constraint]:
-    """Typed constraints of one criterion; never raises (returns [] on unusable input)."""
+def parse_criterion(text: str, polarity: str, scope: str | None = None) -> list[Constraint]:
+    """Typed constraints of one criterion; never raises (returns [] on unusable input).
+
+    ``scope`` is what a legacy sub-heading above the criterion sets (:func:`heading_scope`):
+    it decides the role and polarity of the therapies under "Allowed:", "Required:",
+    "Excluded within N:", "Concurrent medication:" and the like.
+    """
     if not isinstance(text, str):
         return []
     try:
-        return _parse(text, polarity)
+        return _parse(text, polarity, scope)
     except Exception:  # the contract is "never raises"; tests run _parse unguarded
         return []
 

@@ -199,6 +199,7 @@ def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> Non
     elif isinstance(c, TherapyConstraint):
         _add_opt(g, node, V.therapyText, c.therapy)
         _add_opt(g, node, V.normalizedName, c.name)
+        _add_opt(g, node, V.therapyRole, c.role)
         if c.is_class:
             g.add((node, V.isDrugClass, _TRUE))
         _window(g, node, c.window)
@@ -302,10 +303,10 @@ def _compile(n: int, triples: list[tuple[Any, URIRef, Any]]) -> Template:
 
 
 @lru_cache(maxsize=32768)
-def _template(text: str, polarity: str) -> Template:
+def _template(text: str, polarity: str, scope: str | None = None) -> Template:
     """The template of one criterion text: what :func:`write_constraints` writes for it."""
     g = _Collector()
-    constraints = parse_criterion(text, polarity)
+    constraints = parse_criterion(text, polarity, scope)
     write_constraints(g, _BASE, constraints)
     return _compile(len(constraints), g.triples)
 
@@ -325,33 +326,35 @@ def _unpack(t: Template) -> Template:
 
 
 #: Templates parsed ahead by :func:`prepare`, for the texts of the latest build.
-_PREPARED: dict[tuple[str, str], Template] = {}
+_PREPARED: dict[tuple[str, ...], Template] = {}
 
 #: Below this many texts to parse, starting worker processes costs more than it saves.
 POOL_MIN_TEXTS = 200
 
 
-def _key(text: object, polarity: str) -> tuple[str, str]:
-    return (text if isinstance(text, str) else "", polarity)
+def _key(text: object, polarity: str, scope: str | None = None) -> tuple[str, str] | tuple[str, str, str]:
+    # a legacy sub-heading's scope is part of what the text means; most criteria have none
+    t = text if isinstance(text, str) else ""
+    return (t, polarity) if scope is None else (t, polarity, scope)
 
 
-def _templates(keys: list[tuple[str, str]]) -> list[Template | None]:
+def _templates(keys: list[tuple[str, ...]]) -> list[Template | None]:
     """Worker side of :func:`prepare`: the templates of one chunk of texts.
 
     A text whose parse raises gets ``None``: ``add_constraints`` then parses it again in
     the build itself, where the error reaches the record it belongs to."""
     out: list[Template | None] = []
-    for text, polarity in keys:
+    for key in keys:
         try:
-            out.append(_pack(_template(text, polarity)))
+            out.append(_pack(_template(*key)))
         except Exception:  # noqa: BLE001 — re-raised in the build by the in-place parse
             out.append(None)
     return out
 
 
-def prepare(pairs: Iterable[tuple[object, str]], workers: int | None = None,
+def prepare(pairs: Iterable[tuple[Any, ...]], workers: int | None = None,
             min_texts: int | None = None) -> int:
-    """Parse the distinct (text, polarity) ``pairs`` ahead of a build, in parallel.
+    """Parse the distinct (text, polarity[, scope]) ``pairs`` ahead of a build, in parallel.
 
     Templates already prepared are kept, the others of earlier builds dropped (the cache is
     one build's worth). The pool (fork, ``workers`` processes, default one per CPU) starts
@@ -360,7 +363,7 @@ def prepare(pairs: Iterable[tuple[object, str]], workers: int | None = None,
     Returns how many texts the pool parsed. The result never changes a triple: it is an
     ahead-of-time fill of the same cache.
     """
-    keys = list(dict.fromkeys(_key(t, p) for t, p in pairs))
+    keys = list(dict.fromkeys(_key(*pair) for pair in pairs))
     kept = {k: _PREPARED[k] for k in keys if k in _PREPARED}
     _PREPARED.clear()
     _PREPARED.update(kept)
@@ -390,12 +393,13 @@ def prepare(pairs: Iterable[tuple[object, str]], workers: int | None = None,
     return done
 
 
-def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str) -> int:
+def add_constraints(g: Graph, criterion: URIRef, text: str, polarity: str, scope: str | None = None) -> int:
     """Parse ``text`` and add its constraint nodes to ``g``; return how many were added.
 
     Groups count as constraints. With none, the criterion is marked ``kg:Unparsed``.
+    ``scope``: what a legacy sub-heading above the criterion sets (``parse.heading_scope``).
     """
-    key = _key(text, polarity)
+    key = _key(text, polarity, scope)
     n, suffixes, triples = _PREPARED.get(key) or _template(*key)
     base = str(criterion)
     iris = [criterion if not suffix else URIRef(base + suffix) for suffix in suffixes]

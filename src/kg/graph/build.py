@@ -434,8 +434,11 @@ def record_graph(record: TrialRecord, trial_key: str, *, enrich: bool = True) ->
     if enrich:
         add_constraints = _optional("kg.criteria.rdf", "add_constraints")
         if add_constraints is not None:
-            for node, crit in criteria:
-                result.constraints += int(add_constraints(b.g, node, crit.text, crit.polarity))  # type: ignore[arg-type]
+            # legacy sub-headings ("Allowed:", "Excluded within 14 days:") give the items under them their role
+            heading_scope = _optional("kg.criteria.parse", "heading_scope")
+            scopes = heading_scope([c for _, c in criteria]) if heading_scope else [None] * len(criteria)
+            for (node, crit), scope in zip(criteria, scopes, strict=True):
+                result.constraints += int(add_constraints(b.g, node, crit.text, crit.polarity, scope))  # type: ignore[arg-type]
         link = _optional("kg.drugs.rdf", "link_interventions")
         if link is not None:
             result.unresolved_interventions = list(link(b.g))  # type: ignore[arg-type]
