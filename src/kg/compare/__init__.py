@@ -28,7 +28,7 @@ from rdflib.namespace import RDF
 from kg import vocab as V
 from kg.compare.comparable import Comparability, rank_comparable
 from kg.compare.conflicts import Conflict, find_conflicts
-from kg.compare.delta import conflict_scope, trial_digests
+from kg.compare.delta import changed_conflicts, trial_digests
 from kg.compare.facts import Facts, read_facts
 from kg.compare.rdf import Triple, comparability_triples, conflict_triples
 
@@ -159,9 +159,8 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
         change = store.replace_graph_quads(V.COMPARE_GRAPH, triples)  # type: ignore[attr-defined]
     else:
         changed = {iri for iri in digests.keys() | old.keys() if digests.get(iri) != old.get(iri)}
-        scope, partners = conflict_scope(facts, changed)
+        conflicts, partners = changed_conflicts(facts, changed)
         present = changed & facts.trials.keys()
-        conflicts = [c for c in find_conflicts(scope) if c.trial_a in changed or c.trial_b in changed]
         out.trials_changed, out.pairs_recomputed = len(changed), len(present) * (len(present) + len(partners))
         pairs = rank_comparable(facts, top=top)
         t2 = time.perf_counter()

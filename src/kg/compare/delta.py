@@ -24,6 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
+from kg.compare.conflicts import Conflict, find_conflicts, washout_conflicts
 from kg.compare.facts import Facts, TrialFacts
 
 
@@ -127,3 +128,32 @@ def conflict_scope(f: Facts, changed: Iterable[str]) -> tuple[Facts, set[str]]:
     keep = changed | partners
     trials = {iri: t for iri, t in f.trials.items() if iri in keep}
     return dataclasses.replace(f, trials=trials), partners
+
+
+def _excludes(rule: object) -> bool:
+    """A therapy rule on the excluding side of a washout (see conflicts.washout_conflicts)."""
+    return rule.polarity == "exclusion" and not rule.background  # type: ignore[attr-defined]
+
+
+def changed_conflicts(f: Facts, changed: Iterable[str]) -> tuple[list[Conflict], set[str]]:
+    """(every conflict of ``f`` that involves a changed trial, sorted by key; the partner trials).
+
+    Washouts, most of the work, are found in two passes where each partner keeps only the
+    side that can meet a changed trial (its exclusions when a changed trial gives, its
+    drugs when a changed trial excludes), so no partner-with-partner pair is joined."""
+    changed = set(changed)
+    scope, partners = conflict_scope(f, changed)
+    as_b = {i: t if i in changed else dataclasses.replace(t, gives={}, therapy=[r for r in t.therapy if _excludes(r)])
+            for i, t in scope.trials.items()}
+    as_a = {i: t if i in changed else dataclasses.replace(t, therapy=[r for r in t.therapy if not _excludes(r)])
+            for i, t in scope.trials.items()}
+    found: dict[str, Conflict] = {}
+    for trials in (as_b, as_a):
+        for c in washout_conflicts(dataclasses.replace(scope, trials=trials)):
+            if c.trial_a in changed or c.trial_b in changed:
+                found.setdefault(c.key, c)
+    # Washout keys start with their kind, so they never meet the other kinds' keys.
+    for c in find_conflicts(scope, kinds=("required-excluded", "numeric-range", "self-contradiction")):
+        if c.trial_a in changed or c.trial_b in changed:
+            found.setdefault(c.key, c)
+    return [found[k] for k in sorted(found)], partners
