@@ -92,9 +92,10 @@ def test_legacy_study_maps_every_field() -> None:
     assert (rec.start_date, rec.completion_date, rec.last_update) == ("2005-03-15", "2009-12", "2010-06-24")
     assert rec.sponsor == "Example Kidney Foundation"
     assert rec.collaborators == ["Example Lupus Network"]
+    # The legacy format has no MeSH ids: these are the descriptors kg's hierarchy checked.
     assert [(c.name, c.mesh_id) for c in rec.conditions] == [
-        ("Lupus Nephritis", None),
-        ("Systemic Lupus Erythematosus", None),
+        ("Lupus Nephritis", "D008181"),
+        ("Systemic Lupus Erythematosus", "D008180"),
     ]
     assert rec.keywords == ["lupus", "B cells"]
 

@@ -17,8 +17,10 @@ True
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -112,6 +114,166 @@ def _check_acyclic(rows: list[HierarchyRow], path: Path) -> None:
 
     for node in list(parents):
         visit(node, [])
+
+
+def synonyms_path() -> Path:
+    """The shipped list of other spellings of hierarchy conditions."""
+    return Path(str(resources.files("kg") / "data" / "conditions" / "synonyms.tsv"))
+
+
+#: Where the shared ontology files are (DOID .obo subsets): their EXACT synonyms of the
+#: hierarchy's conditions are read from there at run time when the variable is set.
+ONTOLOGY_DIR_ENV = "KG_ONTOLOGY_DIR"
+_OBO_FILES = ("doid/DO_rare_slim.obo", "doid/DO_NCIthesaurus_subset.obo")
+_OBO_SYNONYM = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" EXACT')
+
+
+def _ontology_synonyms(names: dict[str, str]) -> dict[str, str]:
+    """Key of an EXACT synonym -> hierarchy name, for ontology terms whose label or EXACT
+    synonym is a hierarchy condition (read from ``$KG_ONTOLOGY_DIR``, never shipped)."""
+    from kg.link.linker import norm
+
+    root = os.environ.get(ONTOLOGY_DIR_ENV)
+    out: dict[str, str] = {}
+    if not root:
+        return out
+    for rel in _OBO_FILES:
+        p = Path(root) / rel
+        if not p.is_file():
+            continue
+        spellings: list[str] = []
+        for line in p.read_text(encoding="utf-8", errors="replace").splitlines() + ["[Term]"]:
+            if line.startswith("[Term]") or line.startswith("[Typedef]"):
+                hits = {names[k] for k in (norm(x) for x in spellings) if k in names}
+                if len(hits) == 1:  # a term naming two hierarchy conditions says nothing
+                    target = hits.pop()
+                    for x in spellings:
+                        out.setdefault(norm(x), target)
+                spellings = []
+            elif line.startswith("name: "):
+                spellings.append(line[6:].strip())
+            elif (m := _OBO_SYNONYM.match(line)) is not None:
+                spellings.append(m.group(1))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _canonical_names() -> dict[str, str]:
+    from kg.link.linker import norm
+
+    names: dict[str, str] = {}
+    for row in load_hierarchy():
+        for n in (row.name, row.parent):
+            if n:
+                names.setdefault(norm(n), n)
+    table = dict(names)
+    for lineno, line in enumerate(synonyms_path().read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#") or line.startswith("spelling\t"):
+            continue
+        spelling, _, name = line.partition("\t")
+        if norm(name) not in names:
+            raise InputError(f"{synonyms_path()}: line {lineno}: {name!r} is not a condition of the hierarchy")
+        table.setdefault(norm(spelling), names[norm(name)])
+    for key, name in _ontology_synonyms(names).items():
+        table.setdefault(key, name)
+    return table
+
+
+def canonical_name(name: str) -> str:
+    """The hierarchy's spelling of a condition kg knows under several names, else ``name``.
+
+    Names meet after kg.link.linker's normalization (case, punctuation, MeSH word order,
+    plural, British spelling), the curated ``synonyms.tsv``, and, when ``$KG_ONTOLOGY_DIR``
+    is set, the EXACT synonyms DOID gives the same disease.
+
+    >>> canonical_name("IgG4-RD"), canonical_name("Immunoglobulin G4-related disease")
+    ('IgG4-related disease', 'IgG4-related disease')
+    >>> canonical_name("Lupus Erythematosus, Systemic"), canonical_name("Hay fever")
+    ('Systemic lupus erythematosus', 'Hay fever')
+    """
+    from kg.link.linker import norm
+
+    return _canonical_names().get(norm(name), name)
+
+
+def canonical_conditions(conditions: list) -> list:  # list[kg.model.Condition]
+    """``conditions`` under their canonical names, one entry per name (the first MeSH id kept)."""
+    from kg.model import Condition
+
+    out: dict[str, Condition] = {}
+    for c in conditions:
+        name = canonical_name(c.name)
+        key = V.slug(name)
+        if key not in out:
+            out[key] = Condition(name=name, mesh_id=c.mesh_id)
+        elif out[key].mesh_id is None and c.mesh_id:
+            out[key] = Condition(name=out[key].name, mesh_id=c.mesh_id)
+    return list(out.values())
+
+
+#: Ontology files whose names, EXACT synonyms and MeSH cross-references give a condition
+#: name its MeSH id (relative to ``$KG_ONTOLOGY_DIR``).
+MESH_SOURCES = ("doid/DO_rare_slim.obo", "doid/DO_NCIthesaurus_subset.obo", "doid/MESHinDO.tsv", "doid/HumanDO.tsv",
+                "mondo/mondo_exactmatch_mesh.sssom.tsv", "mappings/biomappings_positive.sssom.tsv")
+
+
+@lru_cache(maxsize=1)
+def _ontology_index() -> object | None:
+    root = os.environ.get(ONTOLOGY_DIR_ENV)
+    if not root:
+        return None
+    from kg.link.linker import TermIndex
+
+    files = [Path(root) / f for f in MESH_SOURCES if (Path(root) / f).is_file()]
+    return TermIndex.from_files(files) if files else None
+
+
+def ontology_mesh_id(name: str) -> str | None:
+    """The MeSH id of the one disease the shared ontologies name ``name`` (label or EXACT
+    synonym of a MeSH, DOID or MONDO term with a MeSH cross-reference); None when
+    ``$KG_ONTOLOGY_DIR`` is unset, nothing matches, or the matches disagree."""
+    index = _ontology_index()
+    if index is None:
+        return None
+    from kg.link.linker import norm
+
+    keys = {norm(name)}
+    parts = [p.strip() for p in name.split(",")]
+    if len(parts) > 2:  # MeSH order of more than one inversion: "Leukemia, Myeloid, Acute"
+        keys.add(norm(" ".join(reversed(parts))))
+    direct: set[str] = set()
+    votes: dict[str, int] = {}
+    for key in sorted(keys):
+        for curie, scope, _ in index.by_name.get(key, ()):  # type: ignore[attr-defined]
+            term = index.terms[curie]  # type: ignore[attr-defined]
+            if scope not in ("LABEL", "EXACT") or term.obsolete:
+                continue
+            if curie.startswith("MESH:"):
+                direct.add(curie)
+            for x in {x for x in term.xrefs if x.startswith("MESH:")}:
+                votes[x] = votes.get(x, 0) + 1
+    # A MeSH descriptor named so itself wins; else the id most of the matching terms cross-reference.
+    if len(direct) == 1:
+        best = direct.pop()
+    elif votes and list(votes.values()).count(max(votes.values())) == 1 and not direct:
+        best = max(votes, key=votes.__getitem__)
+    else:
+        return None
+    local = best.partition(":")[2]
+    return normalize_mesh_id(local) if _MESH_RE.match(local) else None
+
+
+@lru_cache(maxsize=1)
+def mesh_ids_by_name() -> dict[str, str]:
+    """Case-folded condition name (and MeSH-style inverted name) -> the MeSH id the hierarchy checked."""
+    from kg.link.linker import norm
+
+    out: dict[str, str] = {}
+    for row in load_hierarchy():
+        if row.mesh_id:
+            out.setdefault(row.name.casefold(), row.mesh_id)
+            out.setdefault(norm(row.name), row.mesh_id)
+    return out
 
 
 def conditions_graph(path: str | Path | None = None) -> Graph:

@@ -200,19 +200,74 @@ def publication(pmid: str | None, citation: str | None, reference_type: str | No
     )
 
 
-def conditions(names: Iterable[str], meshes: Iterable[tuple[str, str]]) -> list[Condition]:
-    """Conditions with the MeSH id of the registry's MeSH term of the same name, if any.
+def conditions(names: Iterable[str], meshes: Iterable[tuple[str | None, str]]) -> list[Condition]:
+    """Conditions with a MeSH id: the one kg's condition hierarchy checked for the condition;
+    else the id of the registry's MeSH term that names it (:func:`kg.ingest.mesh_match.best_terms`);
+    else the descriptor the shared ontologies give the name (``$KG_ONTOLOGY_DIR``).
 
-    Only an exact (case-insensitive) name match gets an id: the registry's MeSH list
-    also holds broader terms it derived, which are not what the record names.
+    The legacy XML gives its terms without ids (``None``): a term's id is then looked up in
+    the hierarchy and the shared ontologies (:func:`known_mesh_id`).
 
-    >>> conditions(["Systemic sclerosis", "SSc"], [("D012595", "Scleroderma, Systemic"), ("D0001", "Systemic Sclerosis")])
-    [Condition(name='Systemic sclerosis', mesh_id='D0001'), Condition(name='SSc', mesh_id=None)]
+    >>> conditions(["Lupus Nephritis Class IV", "Flu"], [("D008181", "Lupus Nephritis"), ("D0001", "Syndrome")])
+    [Condition(name='Lupus Nephritis Class IV', mesh_id='D008181'), Condition(name='Flu', mesh_id=None)]
+    >>> conditions(["SSc"], [("D012595", "Scleroderma, Systemic"), ("D0001", "Raynaud Disease")])
+    [Condition(name='SSc', mesh_id='D012595')]
     """
-    by_term: dict[str, str] = {}
+    from kg.graph.conditions import canonical_name, mesh_ids_by_name
+    from kg.ingest.mesh_match import best_terms, same_name
+
+    names = list(names)
+    by_term: dict[str, str | None] = {}
     for mesh_id, term in meshes:
-        by_term.setdefault(term.casefold().strip(), mesh_id)
-    return [Condition(name=n, mesh_id=by_term.get(n.casefold().strip())) for n in names]
+        by_term.setdefault(term.strip(), mesh_id or known_mesh_id(term))
+    chosen = best_terms(names, list(by_term))
+    # A name kg knows under another spelling ("SSc") is matched as that spelling too.
+    again = best_terms([canonical_name(n) for n in names], list(by_term))
+    out = []
+    for n, c, a in zip(names, chosen, again, strict=True):
+        # The registry's term of the very same name first; then kg's hierarchy: a condition it
+        # knows has one checked descriptor, so one node does not collect a different id from
+        # each record's broader terms; then the term the name is filed under.
+        term = c or a
+        mid = by_term[term] if term and same_name(term, n) else None
+        if mid is None:
+            mid = mesh_ids_by_name().get(canonical_name(n).casefold())
+        if mid is None and term:
+            mid = by_term[term]
+        if mid is None:
+            # No registry term with an id names it: the descriptor the shared ontologies give
+            # this very name (label or EXACT synonym), if any.
+            mid = known_mesh_id(canonical_name(n)) or known_mesh_id(core_name(n))
+        out.append(Condition(name=n, mesh_id=mid))
+    return out
+
+
+_DISEASE_QUALIFIER = re.compile(r"^(?:(?:stage\s+[0-4ivx]+[a-c]?|grade\s+[0-4ivx]+|recurrent|refractory|relapsed|relapsing|"
+                        r"adult|childhood|pediatric|metastatic|advanced|newly\s+diagnosed|previously\s+treated|"
+                        r"untreated|locally\s+advanced|unresectable)\s+)+", re.I)
+
+
+def core_name(name: str) -> str:
+    """A condition name without its stage, grade, course or age-group qualifiers and without
+    a trailing parenthesis: the disease MeSH files it under.
+
+    >>> core_name("Stage III Adult Burkitt Lymphoma"), core_name("Overactive Bladder (OAB)")
+    ('Burkitt Lymphoma', 'Overactive Bladder')
+    """
+    core = re.sub(r"\s*\([^()]*\)\s*$", "", name.strip())
+    return _DISEASE_QUALIFIER.sub("", core).strip() or name
+
+
+def known_mesh_id(term: str) -> str | None:
+    """The MeSH id kg's condition hierarchy gives a MeSH term (or None)."""
+    from kg.graph.conditions import mesh_ids_by_name
+
+    from kg.link.linker import norm
+
+    from kg.graph.conditions import ontology_mesh_id
+
+    known = mesh_ids_by_name()
+    return known.get(term.strip().casefold()) or known.get(norm(term)) or ontology_mesh_id(term)
 
 
 _PLACEBO = re.compile(r"\bplacebos?\b", re.IGNORECASE)

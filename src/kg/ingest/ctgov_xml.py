@@ -191,9 +191,10 @@ class _Study:
             last_update=self.date("last_update_posted") or self.date("lastchanged_date"),
             sponsor=self.line("sponsors/lead_sponsor/agency"),
             collaborators=self.lines("sponsors/collaborator/agency"),
-            # The legacy format gives MeSH terms without identifiers, so no mesh_id here,
-            # and no condition_ancestors either (an ancestor is kept only with its MeSH id).
-            conditions=common.conditions(self.lines("condition"), []),
+            # The legacy format gives MeSH terms without identifiers: a condition's id comes from
+            # kg's hierarchy for its term; no condition_ancestors (kept only with their ids).
+            conditions=common.conditions(self.lines("condition"),
+                                         [(None, t) for t in self.lines("condition_browse/mesh_term")]),
             keywords=self.lines("keyword"),
             design=self.design(arms, interventions),
             arms=arms,

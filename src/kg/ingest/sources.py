@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.errors import InputError, RecordError, UnknownFormatError
+from kg.graph.conditions import canonical_conditions
 from kg.ingest.base import NESTED_TOO_DEEPLY, Format, stated_id
 from kg.model import TrialRecord
 
@@ -206,6 +207,9 @@ def read_document(data: bytes, name: str) -> Iterator[Item]:
             if isinstance(item, RecordError):
                 yield Quarantined.from_error(item)
             else:
+                if isinstance(item, TrialRecord):
+                    # One condition, one node, whatever the record's spelling (decision 0015).
+                    item.conditions = canonical_conditions(item.conditions)
                 yield item
     except RecordError as err:  # a parser may also raise for the whole document
         yield Quarantined.from_error(err)
