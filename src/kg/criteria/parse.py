@@ -911,7 +911,9 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
 #: "allergy/hypersensitivity/intolerance/contraindication (reaction) to X": a condition about X.
 _ALLERGY_PRE = re.compile(
     r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|contra-?indicat\w*|idiosyncra\w*|sensitivity|"
-    r"toxicit\w*|adverse\s+reactions?|reactions?)\b[^;.]{0,40}?\b(?:to|of|against|with|from|for)\b[^;.]{0,40}$", re.I)
+    r"toxicit\w*|adverse\s+reactions?|reactions?)\b[^;.]{0,40}?\b(?:to|of|against|with|from|for)\b(?P<gap>[^;.]{0,110})$", re.I)
+#: An exposure word between an allergy cue and the drug ends the allergy ("allergy to X or prior Y").
+_EXPOSURE_GAP = re.compile(r"\b(?:prior|previous(?:ly)?|receiv\w*|treated|treatment\s+with|use\s+of|within)\b", re.I)
 _ALLERGY_POST = re.compile(r"^[\s\-]*(?:\([^()]*\)\s*)?(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*|"
                            r"(?:is\s+|are\s+)?contra-?indicat\w*|toxicit\w*|induced\s+(?:anaphyla|allerg))", re.I)
 #: Use at screening or during the trial ("no concurrent X", "currently receiving X", "X at entry").
@@ -938,11 +940,11 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
     14 days": X is current, without a window).
     """
     s, e = c.span[0], c.span[0] + len(c.therapy)
-    before, after = text[max(a, s - 60):s], text[e:min(b, e + 60)]
+    after = text[e:min(b, e + 60)]
     if isinstance(c, BackgroundTherapyConstraint):
         c.role = "stable-dose" if c.stable else "required-background"
         return
-    if _ALLERGY_PRE.search(before) or _ALLERGY_POST.match(after):
+    if _allergy_cue(text, a, s) is not None or _ALLERGY_POST.match(after):
         c.role, c.window = "allergy", None
         return
     if _STABLE.search(text, a, b):
@@ -965,6 +967,15 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
     c.role = "prior-within-window" if explicit else "prior-ever"
 
 
+def _allergy_cue(text: str, a: int, s: int) -> int | None:
+    """Start of an allergy cue governing the drug at ``s`` (clause from ``a``), else None."""
+    lo = max(a, s - 170)
+    m = _ALLERGY_PRE.search(text, lo, s)
+    if m is None or _EXPOSURE_GAP.search(m.group("gap")):
+        return None
+    return m.start()
+
+
 def _allergy_first(text: str, clauses: list[tuple[int, int]], polarity: str,
                    cands: list[Constraint]) -> list[Constraint]:
     """An allergy to a named drug is that drug's allergy constraint, not a generic hypersensitivity.
@@ -977,10 +988,10 @@ def _allergy_first(text: str, clauses: list[tuple[int, int]], polarity: str,
         if isinstance(c, TherapyConstraint) and not isinstance(c, BackgroundTherapyConstraint):
             a, b = _clause_of(clauses, c.span[0])
             s, e = c.span[0], c.span[0] + len(c.therapy)
-            pre = _ALLERGY_PRE.search(text[max(a, s - 60):s])
-            if pre or _ALLERGY_POST.match(text[e:min(b, e + 60)]):
+            pre = _allergy_cue(text, a, s)
+            if pre is not None or _ALLERGY_POST.match(text[e:min(b, e + 60)]):
                 c.role, c.window = "allergy", None
-                allergic.append((max(a, s - 60) + pre.start() if pre else s, min(b, e + 40)))
+                allergic.append((pre if pre is not None else s, min(b, e + 40)))
     if not allergic:
         return cands
     return [c for c in cands if not (isinstance(c, ConditionConstraint)

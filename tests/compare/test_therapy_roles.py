@@ -1,0 +1,18 @@
+"""Washouts need an exposure: an allergy, an allowed drug, a stable dose or current use is none."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.query.named import run_named
+from kg.query.output import rows
+
+
+@pytest.mark.parametrize("fixture", ["demo_store", "seeds_store"])
+def test_an_allergy_to_monoclonal_antibodies_is_no_washout(fixture: str, request: pytest.FixtureRequest) -> None:
+    store = request.getfixturevalue(fixture)
+    got = rows(run_named(store, "conflicting-exclusions", {"kind": "washout"}).result)
+    assert got, "the source trials have washouts"
+    against = [r for r in got if r["trialB"] == "NCT04893161"]
+    assert not [r for r in against if "anaphyla" in str(r["criterionB"]).lower()
+                or "monoclonal" in str(r["criterionB"]).lower()], against
