@@ -101,7 +101,11 @@ def _num(s: str) -> float | None:
 
 
 # Clause boundaries: semicolons and sentence ends ("." followed by space + capital/end).
-_CLAUSE_END = re.compile(r";|\.(?=\s+[A-Z(]|\s*$)|\n|:\s*(?=\n)")
+#: An inline sub-heading of a legacy block ("Chemotherapy: Not specified Surgery: …") is a
+#: boundary too, and belongs to no clause: its scope ends where the next one starts.
+_INLINE_LABEL = (r"(?:^|(?<=\s))(?:[A-Z][a-z]+(?:[ /-]+[a-z]+){0,2}|[A-Z]{2,}(?:[ /-]+[A-Z]{2,}){0,3})\s*:(?=\s|$)")
+_INLINE_LABEL_RE = re.compile(_INLINE_LABEL)
+_CLAUSE_END = re.compile(r";|\.(?=\s+[A-Z(]|\s*$)|\n|:\s*(?=\n)|" + _INLINE_LABEL)
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -998,6 +1002,25 @@ def _allergy_first(text: str, clauses: list[tuple[int, int]], polarity: str,
                                      and any(c.span[0] < y and x < c.span[1] for x, y in allergic))]
 
 
+_FOR_TAIL = re.compile(r"\bfor\s+(?:(?:the|a|an|this|other|of|[\w'-]+)\s+){0,4}$", re.I)
+
+
+def _drop_indications(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]) -> list[Constraint]:
+    """"X for Y": Y is what X treats, not a condition of its own ("vincristine for Kaposi's sarcoma")."""
+    ther = [c for c in kept if isinstance(c, TherapyConstraint)]
+    if not ther:
+        return kept
+    out = []
+    for c in kept:
+        if isinstance(c, ConditionConstraint):
+            a, _ = _clause_of(clauses, c.span[0])
+            lead = text[max(a, c.span[0] - 60):c.span[0]]
+            if _FOR_TAIL.search(lead) and any(a <= k.span[0] and k.span[1] <= c.span[0] for k in ther):
+                continue
+        out.append(c)
+    return out
+
+
 #: Legacy sub-headings and what they do to the items under them (see :func:`heading_scope`).
 _SCOPE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*(?:discouraged|not\s+recommended)\b", re.I), "discouraged"),
@@ -1619,7 +1642,12 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
     cands += therapies
     cands += _conditions(text, clauses, consumed, groups)
     cands = _allergy_first(text, clauses, polarity, cands)
+    if ":" in text:
+        labels = [(m.start(), m.end()) for m in _INLINE_LABEL_RE.finditer(text)]
+        cands = [c for c in cands if not (isinstance(c, (TherapyConstraint, ConditionConstraint))
+                                          and any(x <= c.span[0] < y for x, y in labels))]
     kept = _resolve(cands)
+    kept = _drop_indications(text, clauses, kept)
     kept.sort(key=lambda c: (c.span[0], -c.span[1]))
     for c in kept:
         c.polarity = polarity
