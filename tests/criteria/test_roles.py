@@ -90,3 +90,27 @@ def test_role_is_written_to_the_graph() -> None:
     g2 = Graph()
     add_constraints(g2, crit, "Methadone.", "inclusion", "allowed")
     assert {str(o) for o in g2.objects(None, V.therapyRole)} == {"allowed"}
+
+
+def test_allergy_to_a_substance_outside_the_drug_tables() -> None:
+    got = therapies("History of allergy to or intolerance of imidazoles or azoles.")
+    assert got == [("imidazoles", "allergy", "exclusion"), ("azoles", "allergy", "exclusion")]
+    assert not [c for c in parse_criterion("Known allergy against bovine material", "exclusion") if c.kind == "condition"]
+
+
+def test_inline_sub_headings_bound_windows_and_name_nothing() -> None:
+    text = ("PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified Chemotherapy: Not specified "
+            "Other: At least 2 weeks since prior methotrexate")
+    got = [(c.name, c.role, c.effective_polarity, c.window.iso if c.window else None)
+           for c in parse_criterion(text, "inclusion") if c.kind == "therapy"]
+    assert got == [("methotrexate", "prior-within-window", "exclusion", "P14D")]
+
+
+def test_a_criterion_that_says_it_excludes_is_an_exclusion() -> None:
+    cs = parse_criterion("Patients with diabetes mellitus will be excluded.", "inclusion")
+    assert [c.effective_polarity for c in cs if c.kind == "condition"] == ["exclusion"]
+
+
+def test_the_indication_of_a_therapy_is_no_condition() -> None:
+    kinds = [c.kind for c in parse_criterion("Vincristine for Kaposi's sarcoma.", "inclusion", "allowed")]
+    assert kinds == ["therapy"]

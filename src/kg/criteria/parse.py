@@ -1002,6 +1002,52 @@ def _allergy_first(text: str, clauses: list[tuple[int, int]], polarity: str,
                                      and any(c.span[0] < y and x < c.span[1] for x, y in allergic))]
 
 
+_ALLERGY_TO = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla\w*)(?:\s+reactions?)?"
+                         r"(?:\s+(?:or|and/or)\s+(?:allerg\w*|hypersensitiv\w*|intoleran\w*)(?:\s+reactions?)?)?"
+                         r"\s+(?:to|against|of|with)\s+(?:(?:or|and/or)\s+intoleran\w+\s+(?:to|of)\s+)?", re.I)
+_ALLERGEN_END = re.compile(r"[;.:()\[\]]|\b(?:within|that|which|who|requiring|if|unless|such\s+as|including|"
+                           r"e\.g|or\s+(?:any|other)\s+(?:component|excipient|ingredient))\b", re.I)
+_ALLERGEN_ITEM = re.compile(r"\s*(?:,\s*(?:or|and/or|and)?|\bor\b|\band/or\b|\band\b)\s*", re.I)
+
+
+def _allergens(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]) -> list[Constraint]:
+    """"Allergy to murine proteins": an allergy to a substance the drug tables lack is still its
+    allergy constraint (role ``allergy``), not a bare hypersensitivity."""
+    out: list[Constraint] = []
+    covered: list[tuple[int, int]] = []
+    for c in kept:
+        if not (isinstance(c, ConditionConstraint) and c.name == "hypersensitivity"):
+            out.append(c)
+            continue
+        a, b = _clause_of(clauses, c.span[0])
+        m = _ALLERGY_TO.search(text, c.span[0], b)
+        if m is None or m.start() > c.span[0] + 40 or any(
+                isinstance(k, TherapyConstraint) and k.role == "allergy" and a <= k.span[0] < b for k in kept):
+            out.append(c)
+            continue
+        h = _ALLERGEN_END.search(text, m.end(), b)
+        end = h.start() if h else b
+        made = []
+        pos = m.end()
+        for part in _ALLERGEN_ITEM.split(text[m.end():end]):
+            i = text.find(part, pos, end) if part else -1
+            if i < 0:
+                continue
+            pos = i + len(part)
+            phrase = part.strip()
+            if 2 < len(phrase) and len(phrase.split()) <= 5:
+                made.append(TherapyConstraint(span=(i, i + len(part)), text=text[i:i + len(part)], therapy=phrase,
+                                              name=phrase.lower(), role="allergy", confidence=0.6,
+                                              polarity=c.polarity, negated=c.negated))
+        out.extend(made or [c])
+        if made:
+            covered.append((m.start(), end))
+    # the same allergens read as conditions of their own ("intolerance of imidazoles")
+    return [c for c in out if not (isinstance(c, ConditionConstraint)
+                                   and any(x <= c.span[0] < y for x, y in covered))]
+
+
+_SAYS_EXCLUDED = re.compile(r"\b(?:will\s+be|are|is|shall\s+be|must\s+be)\s+(?:excluded|exluded|ineligible|not\s+eligible)\b", re.I)
 _FOR_TAIL = re.compile(r"\bfor\s+(?:(?:the|a|an|this|other|of|[\w'-]+)\s+){0,4}$", re.I)
 
 
@@ -1614,6 +1660,8 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
     text = text[:MAX_CHARS]
     if not text.strip() or is_header(text) or is_placeholder(text):
         return []
+    if polarity == "inclusion" and _SAYS_EXCLUDED.search(text):
+        polarity = "exclusion"  # "Patients with X will be excluded", listed among inclusion criteria
     inline = _INLINE_SCOPE.match(text)
     if inline:
         scope = scope_of_heading(inline.group("h") + ":")
@@ -1648,6 +1696,7 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
                                           and any(x <= c.span[0] < y for x, y in labels))]
     kept = _resolve(cands)
     kept = _drop_indications(text, clauses, kept)
+    kept = _allergens(text, clauses, kept)
     kept.sort(key=lambda c: (c.span[0], -c.span[1]))
     for c in kept:
         c.polarity = polarity
