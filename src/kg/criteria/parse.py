@@ -923,7 +923,7 @@ _ALLERGY_POST = re.compile(r"^[\s\-]*(?:\([^()]*\)\s*)?(?:allerg\w*|hypersensiti
 #: Use at screening or during the trial ("no concurrent X", "currently receiving X", "X at entry").
 _CURRENT_PRE = re.compile(
     r"\b(?:concurrent(?:ly)?|concomitant(?:ly)?|current(?:ly)?|ongoing|presently|simultaneous|receiving|requiring|"
-    r"require[sd]?|taking|treated\s+with|on\s+treatment\s+with|use\s+of|using|need\s+for|needs?)\b", re.I)
+    r"require[sd]?|taking|treated\s+with|on\s+treatment\s+with|prescribed(?:\s+treatment\s+with)?|use\s+of|using|need\s+for|needs?)\b", re.I)
 _CURRENT_POST = re.compile(
     r"\b(?:at\s+(?:the\s+time\s+of\s+)?(?:study\s+)?(?:entry|enrol+ment|screening|randomi[sz]ation|baseline|inclusion)|"
     r"during\s+(?:the\s+)?(?:study|trial|treatment\s+period|course)|while\s+on\s+(?:study|trial)|on\s+study|"
@@ -933,7 +933,7 @@ _PRIOR_CUE = re.compile(r"\b(?:prior|previous(?:ly)?|history|past|ever|had\s+rec
                         r"failed|pretreated|pre-treated|treated|exposure|naive|naïve|refractory)\b", re.I)
 _STABLE = re.compile(r"\bstable\s+(?:dose|dosage|regimen)|\b(?:no|without|any)\s+(?:\w+\s+){0,2}changes?\s+(?:in|of|to)\b|"
                      r"\bdose\s+(?:\w+\s+){0,2}(?:unchanged|stable|constant)\b|\bdoses?\s+(?:change|modification|adjustment)", re.I)
-_ALLOWED_POST = re.compile(r"^[^;.]{0,60}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|permissible)\b", re.I)
+_ALLOWED_POST = re.compile(r"[^;.]{0,150}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|permissible)\b", re.I)
 _NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
 
 
@@ -954,7 +954,7 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
     if _STABLE.search(text, a, b):
         c.role = "stable-dose"
         return
-    if _ALLOWED_POST.match(after) and not _NOT_ALLOWED.search(text, a, b):
+    if _ALLOWED_POST.match(text, e, b) and not _NOT_ALLOWED.search(text, a, b):
         c.role, c.window = "allowed", None
         return
     w = c.window
