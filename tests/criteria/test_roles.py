@@ -114,3 +114,10 @@ def test_a_criterion_that_says_it_excludes_is_an_exclusion() -> None:
 def test_the_indication_of_a_therapy_is_no_condition() -> None:
     kinds = [c.kind for c in parse_criterion("Vincristine for Kaposi's sarcoma.", "inclusion", "allowed")]
     assert kinds == ["therapy"]
+
+
+def test_run_on_legacy_items_do_not_share_a_window_or_negation() -> None:
+    text = "No myocardial infarction within the past 6 months No prior methotrexate"
+    got = [(c.name, c.role, c.window.iso if c.window else None) for c in parse_criterion(text, "inclusion")
+           if c.kind == "therapy"]
+    assert got == [("methotrexate", "prior-ever", None)]

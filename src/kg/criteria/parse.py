@@ -105,7 +105,10 @@ def _num(s: str) -> float | None:
 #: boundary too, and belongs to no clause: its scope ends where the next one starts.
 _INLINE_LABEL = (r"(?:^|(?<=\s))(?:[A-Z][a-z]+(?:[ /-]+[a-z]+){0,2}|[A-Z]{2,}(?:[ /-]+[A-Z]{2,}){0,3})\s*:(?=\s|$)")
 _INLINE_LABEL_RE = re.compile(_INLINE_LABEL)
-_CLAUSE_END = re.compile(r";|\.(?=\s+[A-Z(]|\s*$)|\n|:\s*(?=\n)|" + _INLINE_LABEL)
+#: Legacy blocks run their items together without stops ("… within the past 6 months No New York
+#: Heart Association class III …"): a capitalised item opener after a lower-case word starts a clause.
+_RUN_ON = r"(?<=[a-z0-9%)])\s+(?=(?:No|Not|At\s+least|More\s+than|Prior|Concurrent|Fertile|Negative|Adequate|Recovered)\b)"
+_CLAUSE_END = re.compile(r";|\.(?=\s+[A-Z(]|\s*$)|\n|:\s*(?=\n)|" + _INLINE_LABEL + "|" + _RUN_ON)
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:
@@ -1052,15 +1055,17 @@ _FOR_TAIL = re.compile(r"\bfor\s+(?:(?:the|a|an|this|other|of|[\w'-]+)\s+){0,4}$
 
 
 def _drop_indications(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]) -> list[Constraint]:
-    """"X for Y": Y is what X treats, not a condition of its own ("vincristine for Kaposi's sarcoma")."""
+    """"X for Y": Y is what X treats, not a condition of its own ("vincristine for Kaposi's sarcoma").
+
+    A pointer to another section ("See Disease Characteristics") is no condition either."""
     ther = [c for c in kept if isinstance(c, TherapyConstraint)]
-    if not ther:
-        return kept
     out = []
     for c in kept:
         if isinstance(c, ConditionConstraint):
             a, _ = _clause_of(clauses, c.span[0])
             lead = text[max(a, c.span[0] - 60):c.span[0]]
+            if re.match(r"see\b", c.name):
+                continue  # "Hematopoietic: See Disease Characteristics" points elsewhere
             if _FOR_TAIL.search(lead) and any(a <= k.span[0] and k.span[1] <= c.span[0] for k in ther):
                 continue
         out.append(c)
