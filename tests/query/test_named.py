@@ -141,3 +141,14 @@ def test_lookup_errors_come_back_from_the_limited_lookup(demo_store) -> None:
         run_named(demo_store, "trials-by-mechanism", {"mechanism": "no-such-mechanism-xyz"}, timeout=20)
     got = rows(run_named(demo_store, "trials-by-mechanism", {"mechanism": "BLyS"}, timeout=20).result)
     assert {r["trial"] for r in got} >= {"NCT04893161", "NCT04660565"}
+
+
+def test_unless_lines_are_kept_only_without_the_parameter() -> None:
+    from kg.query.named import only_given
+
+    text = "# @summary s\n# @param trial trial optional T\nSELECT ?c WHERE {\n  ?c kg:trialA ?trial  # @if trial\n  ?c kg:trialB ?b  # @unless trial\n}\n"
+    parse_header(text, "x")
+    assert "kg:trialB" in only_given(text, set()) and "kg:trialA" not in only_given(text, set())
+    assert "kg:trialB" not in only_given(text, {"trial"}) and "kg:trialA" in only_given(text, {"trial"})
+    with pytest.raises(QueryError, match="@unless other"):
+        parse_header(text.replace("@unless trial", "@unless other"), "x")

@@ -13,10 +13,14 @@ through the store's substitution mechanism: it is never pasted into the query te
 A pattern line ending in the comment ``# @if NAME`` is kept only when the optional
 parameter ``NAME`` is given. It lets one file answer both "all pairs" and "the pairs of
 one trial" without a DISTINCT over doubled rows (decision 0011): the line's *presence*
-depends on whether a value was given, the value itself is still only ever bound.
+depends on whether a value was given, the value itself is still only ever bound. A line
+ending in ``# @unless NAME`` is kept only when ``NAME`` is not given (a different join
+plan for "all pairs", say).
 
 >>> only_given("SELECT * WHERE {\n ?c kg:trialA ?trial  # @if trial\n ?c ?p ?o }", set())
 'SELECT * WHERE {\n ?c ?p ?o }'
+>>> only_given("SELECT * WHERE {\n ?c kg:trialA ?trial  # @if trial\n ?c ?p ?o  # @unless trial\n}", {"trial"})
+'SELECT * WHERE {\n ?c kg:trialA ?trial  # @if trial\n}'
 """
 
 from __future__ import annotations
@@ -36,15 +40,16 @@ from kg.query.limits import ENV_VAR, resolve_timeout, run_with_limit, user_query
 from kg.query.params import resolve_param
 
 _PARAM_RE = re.compile(r"^#\s*@param\s+(\S+)\s+(\S+)\s+(required|optional(?:=(\S+))?)\s*(.*)$")
-_IF_RE = re.compile(r"#\s*@if\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")
+_IF_RE = re.compile(r"#\s*@(if|unless)\s+([A-Za-z_][A-Za-z0-9_]*)\s*$")
 
 
 def only_given(text: str, given: set[str]) -> str:
-    """``text`` without the ``# @if NAME`` lines whose parameter is not in ``given``."""
+    """``text`` without the ``# @if NAME`` lines whose parameter is not in ``given`` and
+    the ``# @unless NAME`` lines whose parameter is."""
     kept = []
     for line in text.splitlines(keepends=True):
         m = _IF_RE.search(line)
-        if m is None or m.group(1) in given:
+        if m is None or (m.group(2) in given) == (m.group(1) == "if"):
             kept.append(line)
     return "".join(kept)
 
@@ -106,8 +111,8 @@ def parse_header(text: str, name: str, path: str = "", view: bool = False) -> Na
     optional = {p.name for p in params if not p.required and p.default is None}
     for line in text.splitlines():
         m = _IF_RE.search(line)
-        if m and m.group(1) not in optional:
-            raise QueryError(f"{path or name}: '# @if {m.group(1)}' names no optional parameter without a default")
+        if m and m.group(2) not in optional:
+            raise QueryError(f"{path or name}: '# @{m.group(1)} {m.group(2)}' names no optional parameter without a default")
     return NamedQuery(name=name, summary=summary, params=tuple(params), text=text, path=path, view=view)
 
 
