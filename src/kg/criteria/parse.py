@@ -935,7 +935,7 @@ _CURRENT_STRICT = re.compile(r"\b(?:concurrent(?:ly)?|concomitant(?:ly)?|current
 _PRIOR_CUE = re.compile(r"\b(?:prior|previous(?:ly)?|history|past|ever|had\s+received|have\s+received|received|"
                         r"failed|pretreated|pre-treated|treated|exposure|naive|naïve|refractory)\b", re.I)
 _STABLE = re.compile(r"\bstable\s+(?:dose|dosage|regimen)|\b(?:no|without|any)\s+(?:\w+\s+){0,2}changes?\s+(?:in|of|to)\b|"
-                     r"\bdose\s+(?:\w+\s+){0,2}(?:unchanged|stable|constant)\b|\bdoses?\s+(?:change|modification|adjustment)", re.I)
+                     r"\bdose\s+(?:\w+\s+){0,2}(?:unchanged|stable|constant)\b", re.I)
 _ALLOWED_POST = re.compile(r"[^;.]{0,150}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|permissible)\b", re.I)
 _NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
 
