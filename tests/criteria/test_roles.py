@@ -121,3 +121,9 @@ def test_run_on_legacy_items_do_not_share_a_window_or_negation() -> None:
     got = [(c.name, c.role, c.window.iso if c.window else None) for c in parse_criterion(text, "inclusion")
            if c.kind == "therapy"]
     assert got == [("methotrexate", "prior-ever", None)]
+
+
+def test_a_bare_item_under_a_therapy_heading_names_an_agent() -> None:
+    assert therapies("Rifamycins.", "exclusion", "current") == [("rifamycins", "current", "exclusion")]
+    assert therapies("Rifamycins.", "exclusion") == []  # no heading: an unknown word is no drug
+    assert therapies("Patients unable to swallow.", "exclusion", "current") == []

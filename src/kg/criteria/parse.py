@@ -1156,6 +1156,27 @@ def heading_scope(criteria: list) -> list[str | None]:
     return out
 
 
+_LISTED = re.compile(r"\s*(?P<n>[A-Za-z][\w'/+-]*(?:\s+[\w'/+-]+){0,3}?)(?:\s*\([^()]{1,30}\))?\s*\.?\s*")
+_NOT_AGENT = re.compile(r"\b(?:patients?|subjects?|history|disease|syndrome|infection|cancer|test|score|count|level|"
+                        r"unable|able|must|will|should|not|no|none|other|see|as|in|with|for)\b", re.I)
+
+
+def _listed_agent(text: str, polarity: str, scope: str) -> list[Constraint]:
+    """A bare item in a drug list under a therapy sub-heading ("Allowed:", "Concurrent medication:")
+    names an agent even when the drug tables lack it ("Digoxin.", "Rifamycins.")."""
+    if scope.startswith(("discouraged", "definition")):
+        return []
+    m = _LISTED.fullmatch(text)
+    if m is None or _NOT_AGENT.search(m.group("n")):
+        return []
+    s, e = m.span("n")
+    c = TherapyConstraint(span=(s, e), text=text[s:e], therapy=text[s:e], name=text[s:e].lower(), confidence=0.5,
+                          polarity=polarity, window=TimeWindow(ever=True), role="prior-ever")
+    if scope == "current":
+        c.role, c.window = "current", TimeWindow(direction="during", reference="screening")
+    return [c]
+
+
 def _apply_scope(text: str, scope: str, kept: list[Constraint]) -> list[Constraint]:
     """Items under a legacy sub-heading: its scope replaces the polarity and role read from the text."""
     name, _, win = scope.partition(":")
@@ -1710,6 +1731,8 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
         c.negated = c.negated or _negated(text, c.span[0], ca)
         if isinstance(c, TherapyConstraint) and c.role is None:
             _therapy_role(text, c, ca, cb, polarity)
+    if scope and not kept:
+        kept = _listed_agent(text, polarity, scope)
     if scope:
         kept = _apply_scope(text, scope, kept)
     index = {id(c): i for i, c in enumerate(kept)}
