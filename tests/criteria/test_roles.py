@@ -78,7 +78,8 @@ def test_scope_sets_role_and_polarity() -> None:
 
 
 def test_category_label_and_placeholder_under_a_therapy_block_say_nothing() -> None:
-    assert parse_criterion("Chemotherapy", "inclusion", "prior") == []
+    assert parse_criterion("Chemotherapy", "inclusion", "therapy-block") == []
+    assert scope_of_heading("PRIOR CONCURRENT THERAPY:") == "therapy-block"
     assert parse_criterion("Radiotherapy: Not specified", "inclusion") == []
 
 

@@ -1080,6 +1080,7 @@ _SCOPE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:allowed|permitted|acceptable)\b", re.I), "allowed"),
     (re.compile(r"^\s*required\b", re.I), "required"),
     (re.compile(r"\bat\s+least\b.*\bsince\b", re.I), "since"),
+    (re.compile(r"\bprior\s*(?:/|and|or|and/or)?\s*concurrent\s+therap", re.I), "therapy-block"),
     (re.compile(r"\b(?:concurrent|concomitant)\s+(?:medications?|treatments?|therap(?:y|ies)|drugs?)\b", re.I), "current"),
     (re.compile(r"^\s*prior\s+(?:medications?|treatments?|therap(?:y|ies))\s*:", re.I), "prior"),
 )
@@ -1094,6 +1095,7 @@ def scope_of_heading(head: str) -> str | None:
     """The scope a legacy sub-heading sets for the items under it, as :func:`parse_criterion` reads it.
 
     ``allowed``, ``required``, ``current``, ``prior``, ``discouraged``, ``definition``,
+    ``therapy-block`` (a "PRIOR CONCURRENT THERAPY" block: its category labels name nothing),
     ``excluded`` or ``since``, followed by ``:`` and an ISO-8601 window when the heading
     states one ("Excluded within 14 days of entry:" → ``excluded:P14D``); None for a heading
     that sets no scope ("Hepatic:").
@@ -1164,7 +1166,7 @@ _NOT_AGENT = re.compile(r"\b(?:patients?|subjects?|history|disease|syndrome|infe
 def _listed_agent(text: str, polarity: str, scope: str) -> list[Constraint]:
     """A bare item in a drug list under a therapy sub-heading ("Allowed:", "Concurrent medication:")
     names an agent even when the drug tables lack it ("Digoxin.", "Rifamycins.")."""
-    if scope.startswith(("discouraged", "definition")):
+    if scope.startswith(("discouraged", "definition", "therapy-block")):
         return []
     m = _LISTED.fullmatch(text)
     if m is None or _NOT_AGENT.search(m.group("n")):
@@ -1691,7 +1693,7 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
     inline = _INLINE_SCOPE.match(text)
     if inline:
         scope = scope_of_heading(inline.group("h") + ":")
-    if scope and _CATEGORY.fullmatch(text.rstrip(" .")):
+    if scope == "therapy-block" and _CATEGORY.fullmatch(text.rstrip(" .")):
         return []  # "Chemotherapy" under a therapy block is a category label, not a criterion
     clauses = _clauses(text)
     groups: list[tuple[str, list[Constraint]]] = []
