@@ -16,3 +16,9 @@ def test_an_allergy_to_monoclonal_antibodies_is_no_washout(fixture: str, request
     against = [r for r in got if r["trialB"] == "NCT04893161"]
     assert not [r for r in against if "anaphyla" in str(r["criterionB"]).lower()
                 or "monoclonal" in str(r["criterionB"]).lower()], against
+
+
+def test_exclusions_of_a_drug_skip_allergies_and_name_current_use(demo_store) -> None:  # type: ignore[no-untyped-def]
+    got = rows(run_named(demo_store, "exclusions-of-drug", {"drug": "rituximab"}).result)
+    assert got and all(r["window"] != "" for r in got)
+    assert not [r for r in got if "allerg" in str(r["criterion"]).lower() or "anaphyla" in str(r["criterion"]).lower()]
