@@ -820,6 +820,9 @@ def _dose(text: str, a: int, b: int) -> DoseCondition | None:
         pre = text[max(a, m.start() - 40):m.start()].lower()
         if c == "=" and re.search(r"increas\w*\s+(?:from|above)|above|exceed", pre):
             c = ">"
+        post = _POSTCMP.match(text, u[1])
+        if c == "=" and post:  # "0.5 mg/kg/day or less of prednisone"
+            c = "<=" if re.search(r"less|lower|below", post.group(0), re.I) else ">="
         return DoseCondition(comparator=c, value=v, unit=u[0], drug=drug, equivalent=equivalent)
     return None
 
