@@ -3,8 +3,9 @@
 Gold: ``benchmarks/gold/criteria_real/<NCTID>.json`` (rules in ``GUIDE.md`` next to it; sample
 and dev/test split in ``split.json``, fixed before annotation). Each record's eligibility text
 is read verbatim, as kg's JSON and XML readers take it, split by ``kg.criteria.split.split_criteria``
-and each criterion parsed with ``kg.criteria.parse.parse_criterion`` (text and heading polarity),
-exactly the calls ``kg build`` makes for criteria (``add_constraints`` → ``parse_criterion``), and
+and each criterion parsed with ``kg.criteria.parse.parse_criterion`` (text, heading polarity and the
+scope a legacy sub-heading sets, ``heading_scope``), exactly the calls ``kg build`` makes for
+criteria (``add_constraints`` → ``parse_criterion``), and
 every typed constraint mapped to the guide's fields (:func:`predicted`). Predicted constraints
 are pooled per gold criterion by character overlap of the criterion spans (so a changed
 splitter still aligns), then matched one-to-one to the gold constraints of that criterion
