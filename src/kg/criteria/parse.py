@@ -13,6 +13,13 @@ comparator phrasings ("not more than", "no less than") are comparators, not nega
 4 weeks" (negated). The effective polarity flips the criterion's polarity when negated
 (see ``kg.criteria.constraints.effective_polarity``).
 
+Every therapy constraint gets a role (``constraints.THERAPY_ROLES``) read inside its own clause:
+an allergy/intolerance cue makes it ``allergy``, "stable dose" ``stable-dose``, "X allowed"
+``allowed``, "concurrent"/"currently receiving"/"at entry" ``current`` (no window), a window
+``prior-within-window``, otherwise ``prior-ever``. Legacy sub-headings ("Allowed:", "Excluded
+within 14 days:", "Concurrent medication:") reach the items under them through ``scope``
+(:func:`heading_scope`), which overrides what the item's own text would give.
+
 >>> [c.kind for c in parse_criterion("Age between 18 and 70 years", "inclusion")]
 ['age']
 >>> lab = parse_criterion("Serum IgG4 above 1400 mg/L at baseline", "inclusion")[0]
