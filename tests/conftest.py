@@ -1,7 +1,12 @@
-"""Shared test fixtures: where the shared real data lives, and a store built from the demo data."""
+"""Shared test fixtures: where the shared real data lives, and the stores the tests read.
+
+Each store is built once per run (session scope); the tests that share one leave it as it is. The
+1,855-record store is built in a background process from the start of the run, and in-process
+builds share the graphs every build makes alike (ontology, drug layer, reasoner's inferences)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -86,17 +91,84 @@ def seeds_store(tmp_path_factory: pytest.TempPathFactory):
     store.close()
 
 
+#: Builds the 1,855-record store in its own process. Without the comparisons: the tests that
+#: read it do not use them, and comparing all 1,855 trials is measured by benchmarks.
+_CTGOV_BUILD = r"""
+import os, pickle, sys
+os.nice(5)  # the tests running meanwhile go first (not starving it on a busy machine either)
+from kg.graph import pipeline
+from kg.graph.pipeline import build
+from kg.store.oxigraph import OxigraphStore
+store_dir, src, out, code = sys.argv[1:]
+pipeline._CODE_FINGERPRINT = code  # the test run's: a file edited meanwhile must not make every record differ
+with OxigraphStore(store_dir) as store:
+    summary = build([src], store, compare=False)
+with open(out, "wb") as fh:
+    pickle.dump(summary, fh)
+"""
+
+
+@pytest.hookimpl(trylast=True)  # after -m/-k have deselected: start only for tests that will run
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start building the shared ClinicalTrials.gov store at once, in a background process, and
+    run the tests that read it last: the build (minutes) overlaps the rest of the run instead of
+    adding to it."""
+    users = [item for item in items if "ctgov_store" in getattr(item, "fixturenames", ())]
+    src = SHARED / "data" / "ctgov"
+    if not users or config.option.collectonly or not src.exists():
+        return
+    items[:] = [item for item in items if item not in users] + users
+    import subprocess
+    import sys
+    import tempfile
+
+    from kg.children import preexec
+    from kg.graph.pipeline import code_fingerprint
+
+    work = Path(tempfile.mkdtemp(prefix="kg-ctgov-store-"))
+    log = open(work / "build.log", "wb")  # noqa: SIM115  (closed with the run)
+    proc = subprocess.Popen([sys.executable, "-c", _CTGOV_BUILD, str(work / "store"), str(src),
+                             str(work / "summary.pickle"), code_fingerprint()], stdout=log, stderr=subprocess.STDOUT,
+                            preexec_fn=preexec())  # dies with the test run
+    config.stash[_CTGOV] = (proc, work, log)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    started = config.stash.get(_CTGOV, None)
+    if started is not None:
+        proc, work, log = started
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        log.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+_CTGOV = pytest.StashKey[tuple]()  # type: ignore[type-arg]
+
+
 @pytest.fixture(scope="session")
-def ctgov_store(tmp_path_factory: pytest.TempPathFactory):
-    """A store built from all 1,855 shared ClinicalTrials.gov records (built once per run)."""
+def ctgov_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A store built from all 1,855 shared ClinicalTrials.gov records (built once per run, in the
+    background from the start of the run when collection saw a test using it)."""
+    import pickle
+
     from kg.graph.pipeline import build
     from kg.store.oxigraph import OxigraphStore
 
     src = shared_path("data", "ctgov")
-    store = OxigraphStore(tmp_path_factory.mktemp("ctgov") / "store")
-    # The record-level tests that use this store do not read the comparisons, and comparing
-    # all 1,855 trials is measured by benchmarks, not by every test run.
-    store.summary = build([src], store, compare=False)  # type: ignore[attr-defined]
+    started = request.config.stash.get(_CTGOV, None)
+    if started is not None:
+        proc, work, _log = started
+        if proc.wait() != 0:
+            pytest.fail(f"building the shared records failed:\n{(work / 'build.log').read_text()[-3000:]}")
+        store = OxigraphStore(work / "store")
+        store.summary = pickle.loads((work / "summary.pickle").read_bytes())  # type: ignore[attr-defined]
+    else:
+        store = OxigraphStore(tmp_path_factory.mktemp("ctgov") / "store")
+        # The record-level tests that use this store do not read the comparisons, and comparing
+        # all 1,855 trials is measured by benchmarks, not by every test run.
+        store.summary = build([src], store, compare=False)  # type: ignore[attr-defined]
     store.source = src  # type: ignore[attr-defined]
     yield store
     store.close()
