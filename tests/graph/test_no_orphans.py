@@ -62,7 +62,10 @@ GRACE = 1.0
 def _kill_when(cmd: list[str], sig: signal.Signals, ready, timeout: float = 120.0) -> tuple[list[int], list[int]]:
     """Start ``cmd``, wait until ``ready(children)`` names the children to watch, send ``sig``
     to kg alone (not its group), and return (watched pids, those still alive GRACE s after kg ended)."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The runner may ignore SIGHUP (nohup, some CI shells) and children inherit that: give kg the
+    # default disposition a terminal session gives it, or SIGHUP would test nothing.
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     watched: list[int] = []
     try:
         parent = psutil.Process(proc.pid)

@@ -135,7 +135,9 @@ def test_killing_kg_kills_its_query_child(busy_store: Path, tmp_path: Path, sig:
     query = tmp_path / "bomb.rq"
     query.write_text(BOMB, encoding="utf-8")
     kg = subprocess.Popen([sys.executable, "-m", "kg.cli", "sparql", str(query), "--store", str(busy_store),
-                           "--timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                           "--timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          # a runner under nohup passes SIGHUP ignored to its children: restore kg's default
+                          preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL))
     children: list[psutil.Process] = []
     try:
         parent = psutil.Process(kg.pid)
