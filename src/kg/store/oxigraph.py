@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import struct
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -107,6 +108,8 @@ CURRENT_GRAPH = V.KG["currentGraph"]
 _POINTER_GRAPH, _CURRENT = ox.NamedNode(str(POINTER_GRAPH)), ox.NamedNode(str(CURRENT_GRAPH))
 #: A derived graph's second slot is its name plus this; the first is the name itself.
 _SECOND_SLOT = "/b"
+#: Seconds between bulk-loading a new slot and moving the pointer to it (see _swap).
+_SWAP_SETTLE_S = 2.0
 
 
 def _digest(q: ox.Quad) -> bytes:
@@ -592,6 +595,12 @@ class OxigraphStore:
         # quads would hold them all in memory (decision 0013: ~1 GB per million).
         self._store.bulk_extend(counter)
         self.flush()
+        if self.path is not None:
+            # A read-only open (`kg query`) reads the store's file list, then replays its log:
+            # a flip logged right after the load could reach a reader whose file list predates
+            # the load (the new slot looks empty). Letting the load settle makes that reader's
+            # open have to take longer than this; the swap itself takes minutes.
+            time.sleep(_SWAP_SETTLE_S)
         n = ox.NamedNode(str(name))
         self._store.update(
             f"DELETE {{ GRAPH {_POINTER_GRAPH} {{ {n} {_CURRENT} ?g }} }} "
