@@ -493,6 +493,11 @@ def target_iri(key: str) -> URIRef:
 # === comparisons (conflicts between trials' eligibility, comparable trials; owned by kg.compare)
 # (terms added here, mirrored in ontology/compare.ttl)
 COMPARE_GRAPH = KGGRAPH["compare"]
+#: Where each derived graph's pointer lives: ``<name> kg:currentGraph <slot>`` (decision 0013).
+POINTER_GRAPH = KGGRAPH["current"]
+currentGraph = KG.currentGraph
+compareInput = KG.compareInput
+compareBasis = KG.compareBasis
 Conflict = KG.Conflict
 Comparability = KG.Comparability
 ConflictKind = KG.ConflictKind

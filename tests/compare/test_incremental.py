@@ -154,12 +154,3 @@ def test_a_new_kg_elsewhere_reuses_every_conflict(built: OxigraphStore, monkeypa
     assert not again.skipped and not again.full and again.trials_changed == 0 and again.pairs_recomputed == 0
     changed = before ^ _compare_graph(built)
     assert {t[1] for t in changed} == {f"<{V.buildFingerprint}>"}  # only the input fingerprint moved
-
-
-def test_delta_doctests() -> None:
-    import doctest
-
-    from kg.compare import delta
-
-    failed, attempted = doctest.testmod(delta)
-    assert attempted > 0 and failed == 0

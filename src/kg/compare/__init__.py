@@ -66,8 +66,8 @@ class CompareSummary:
 
 #: Bookkeeping kept in the compare graph beside the answer (subject: the graph's name), so it
 #: changes in the same transaction: what each trial's conflicts were computed from.
-COMPARE_INPUT = V.KG["compareInput"]  # "<digest> <trial IRI>", one per trial
-COMPARE_BASIS = V.KG["compareBasis"]  # code, fact queries and ``top`` the digests hold under
+COMPARE_INPUT = V.compareInput  # "<digest> <trial IRI>", one per trial
+COMPARE_BASIS = V.compareBasis  # code, fact queries and ``top`` the digests hold under
 
 
 #: The code that turns trial facts into the compare graph: the reused conflicts hold while

@@ -87,7 +87,11 @@ class MemoryStore:
                 return Literal(Decimal(str(o)).normalize(), datatype=XSD.decimal)
             return Literal(o)
 
-        return self.replace_graph(graph, ((URIRef(s_), URIRef(p_), obj(o_)) for s_, p_, o_ in triples))
+        change = self.replace_graph(graph, ((URIRef(s_), URIRef(p_), obj(o_)) for s_, p_, o_ in triples))
+        # Named queries read a derived graph through its pointer (decision 0013); this store
+        # replaces a graph in place, so the pointer names the graph itself.
+        self.dataset.graph(V.POINTER_GRAPH).set((graph, V.currentGraph, graph))
+        return change
 
     def drop_fingerprint(self, graph: URIRef) -> None:
         self.dataset.graph(graph).remove((graph, V.buildFingerprint, None))

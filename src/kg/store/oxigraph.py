@@ -103,8 +103,8 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 #: Stale quads of a derived graph are deleted this many per DELETE DATA update (replace_graph_quads).
 _DELETE_CHUNK = 20_000
 #: Where each derived graph's pointer lives: ``<name> kg:currentGraph <slot>`` (decision 0013).
-POINTER_GRAPH = V.KGGRAPH["current"]
-CURRENT_GRAPH = V.KG["currentGraph"]
+POINTER_GRAPH = V.POINTER_GRAPH
+CURRENT_GRAPH = V.currentGraph
 _POINTER_GRAPH, _CURRENT = ox.NamedNode(str(POINTER_GRAPH)), ox.NamedNode(str(CURRENT_GRAPH))
 #: A derived graph's second slot is its name plus this; the first is the name itself.
 _SECOND_SLOT = "/b"
