@@ -193,7 +193,7 @@ def condition_key(label: str) -> str:
     >>> condition_key("Breast Cancer").rsplit("/", 1)[1]
     'breast-cancer'
     """
-    from kg.criteria.parse import disease_name
+    from kg.criteria.diseases import disease_name  # not parse: its units library costs seconds to import
 
     return str(V.condition_iri(disease_name(label) or label.strip()))
 
