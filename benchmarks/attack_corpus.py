@@ -47,9 +47,7 @@ import importlib.util
 import json
 import platform
 import re
-import socket
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -58,12 +56,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
+for _p in (ROOT / "src", ROOT):
+    if str(_p) not in sys.path:
+        sys.path.insert(0, str(_p))
 
 from rdflib import Literal, URIRef  # noqa: E402
 from rdflib.namespace import XSD  # noqa: E402
 
+from benchmarks.listener import Listener  # noqa: E402
 from kg.errors import QueryError, QueryRefusedError  # noqa: E402
 from kg.query.guard import AllowList, clear_query  # noqa: E402
 from kg.query.limits import run_with_limit, user_query  # noqa: E402
@@ -80,45 +80,6 @@ class Variant:
     target: str  # how the target is spelled
     wrapper: str  # the pattern around the clause
     text: str
-
-
-class Listener:
-    """A TCP listener on 127.0.0.1, in a thread, that counts the connections it is offered."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.1)
-        self.port = int(self.sock.getsockname()[1])
-        self.connections = 0
-        self.first_bytes: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.settimeout(0.2)
-            try:
-                self.first_bytes.append(conn.recv(64))
-            except OSError:
-                self.first_bytes.append(b"")
-            conn.close()
-
-    def settled(self, wait: float = 0.3) -> int:
-        time.sleep(wait)
-        return self.connections
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 # -- the generator -------------------------------------------------------------------------------------

@@ -29,11 +29,9 @@ import argparse
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -41,6 +39,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.listener import Listener  # noqa: E402
+
 OUT = REPO / "benchmarks" / "results" / "attack_inputs.json"
 SECRET = "kg-attack-secret-4b1d0e"
 
@@ -69,36 +72,6 @@ else:
         out = {"refused": f"{type(exc).__name__}: {exc}"}
 print(json.dumps(out))
 """
-
-
-class Listener:
-    """Counts connections offered to a TCP port on 127.0.0.1 (and answers nothing)."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
 
 
 # -- the hostile inputs ----------------------------------------------------------------------

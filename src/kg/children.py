@@ -29,7 +29,8 @@ _PR_SET_PDEATHSIG = 1
 _LIBC: Any = None
 
 
-def _libc() -> Any:
+def libc() -> Any:
+    """The C library, loaded once (prctl, unshare: calls Python's os module lacks on 3.11)."""
     global _LIBC
     if _LIBC is None:
         _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -42,7 +43,7 @@ def die_with_parent(parent: int) -> None:
     if not sys.platform.startswith("linux"):
         return
     try:
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):
         return
     if os.getppid() != parent:  # the parent died between fork and prctl: nobody would signal us
@@ -59,12 +60,12 @@ def preexec() -> Callable[[], None]:
 
     It runs between fork and exec, so it only makes a system call (no imports, no locks)."""
     parent = os.getpid()
-    libc = _libc() if sys.platform.startswith("linux") else None
+    c_lib = libc() if sys.platform.startswith("linux") else None
 
     def _tie() -> None:
-        if libc is None:
+        if c_lib is None:
             return
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        c_lib.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(1)
 

@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
-from kg.children import die_with_parent
+from kg.children import die_with_parent, libc
 from kg.errors import QueryError, QueryRefusedError, QueryTimeoutError
 
 DEFAULT_TIMEOUT = 30.0
@@ -64,27 +64,19 @@ def resolve_timeout(timeout: float | None = None, *, environ: Mapping[str, str] 
 
 _CLONE_NEWNET = 0x40000000
 _CLONE_NEWUSER = 0x10000000
-_LIBC: Any = None
-
-
-def _libc() -> Any:
-    global _LIBC
-    if _LIBC is None:
-        _LIBC = ctypes.CDLL(None, use_errno=True)
-    return _LIBC
 
 
 def _cut_network() -> str | None:
     """Move this (single-threaded, just forked) process into an empty network namespace;
     None on success, else why not."""
     try:
-        libc = _libc()
-        if libc.unshare(_CLONE_NEWNET) == 0:
+        c_lib = libc()
+        if c_lib.unshare(_CLONE_NEWNET) == 0:
             return None
         first = os.strerror(ctypes.get_errno())
         # Without CAP_SYS_ADMIN a new user namespace grants it inside; file access is unchanged
         # (the kernel still checks the real uid).
-        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0:
+        if c_lib.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0:
             return None
         return f"unshare(CLONE_NEWNET): {first}; with CLONE_NEWUSER: {os.strerror(ctypes.get_errno())}"
     except (OSError, AttributeError) as exc:
