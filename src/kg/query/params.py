@@ -130,8 +130,10 @@ def _limit(store: object, raw: str) -> Literal:
     return Literal(n, datatype=XSD.integer)
 
 
+# DISTINCT: a condition's type and label are repeated in the graph of every record naming it
+# (108,016 rows for 1,671 names on the 1,855-record store; converting them cost 0.8 s).
 _CONDITION_NAMES = (
-    "SELECT ?c ?name WHERE { ?c a kg:Condition . { ?c rdfs:label ?name } UNION { ?c skos:altLabel ?name } }"
+    "SELECT DISTINCT ?c ?name WHERE { ?c a kg:Condition . { ?c rdfs:label ?name } UNION { ?c skos:altLabel ?name } }"
 )
 
 
