@@ -166,18 +166,24 @@ def main() -> None:
         res["changed_record"] = {"nct": nct, "conflicts_before": n, "change": "exclusion criteria removed"}
         _drop_exclusions(src / f"{nct}.json")
         res["rebuild_records_s"] = round(_build(src, store), 1)
-        res["incremental"] = _fresh(store, "incremental")
-        print("incremental", res["incremental"], flush=True)
-        res["forced_full"] = _fresh(store, "forced_full")
-        print("forced_full", res["forced_full"], flush=True)
-        ff = res["forced_full"]["summary"]
-        res["incremental_equals_full"] = ff["added"] == 0 and ff["removed"] == 0
-        res["speedup_vs_full_recompute"] = round(res["forced_full"]["seconds"] / res["incremental"]["seconds"], 2)
+        _incremental_then_full(store, res)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=2))
+
+
+def _incremental_then_full(store: Path, res: dict) -> None:
+    """Materialize after the change (incremental), then force a full run; record both, and
+    whether the full run found anything left to change (it must not)."""
+    res["incremental"] = _fresh(store, "incremental")
+    print("incremental", res["incremental"], flush=True)
+    res["forced_full"] = _fresh(store, "forced_full")
+    print("forced_full", res["forced_full"], flush=True)
+    ff = res["forced_full"]["summary"]
+    res["incremental_equals_full"] = ff["added"] == 0 and ff["removed"] == 0
+    res["speedup_vs_full_recompute"] = round(res["forced_full"]["seconds"] / res["incremental"]["seconds"], 2)
 
 
 def _on_built_store(store: Path, out: Path) -> None:
@@ -188,13 +194,7 @@ def _on_built_store(store: Path, out: Path) -> None:
     nct, n = _most_conflicted(store)
     res["changed_trial"] = {"nct": nct, "conflicts_before": n, "links_removed": _change_in_store(store, nct),
                             "change": "its therapy constraints name no drug or class"}
-    res["incremental"] = _fresh(store, "incremental")
-    print("incremental", res["incremental"], flush=True)
-    res["forced_full"] = _fresh(store, "forced_full")
-    print("forced_full", res["forced_full"], flush=True)
-    ff = res["forced_full"]["summary"]
-    res["incremental_equals_full"] = ff["added"] == 0 and ff["removed"] == 0
-    res["speedup_vs_full_recompute"] = round(res["forced_full"]["seconds"] / res["incremental"]["seconds"], 2)
+    _incremental_then_full(store, res)
     merged = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
     merged["built_store"] = res
     out.parent.mkdir(parents=True, exist_ok=True)
