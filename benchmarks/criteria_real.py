@@ -293,7 +293,7 @@ def _therapy_role(c: Any) -> tuple[str, str | None]:
 
 
 def predicted(c: Any) -> Item | None:
-    """One kg constraint in the guide's fields; None for logical groups (not a constraint)."""
+    """One kg constraint in the guide's fields; None for logical groups and "sex: all" (not constraints)."""
     pol = "required" if c.effective_polarity == "inclusion" else "excluded"
     k = c.kind
     if k == "group":
@@ -309,6 +309,8 @@ def predicted(c: Any) -> Item | None:
             q = {}
         return Item("age", "age", pol, unit="a", phrases=["age"], **q)
     if k == "sex":
+        if c.sex == "all":
+            return None  # "male or female" admits every patient: no constraint in the guide's sense
         return Item("sex", c.sex, pol, phrases=[c.sex])
     if k == "healthy_volunteers":
         return Item("other", "healthy volunteer", pol, phrases=["healthy volunteer"])

@@ -59,6 +59,7 @@ from kg.criteria.diseases import DISEASE_GATE as _DISEASE_GATE  # the names ment
 from kg.criteria.diseases import DISEASE_RE as _DISEASE_RE
 from kg.criteria.diseases import DISEASES as _DISEASES
 from kg.criteria.diseases import disease_name  # noqa: F401  (kg.criteria.parse.disease_name stays importable)
+from kg.criteria.merge import merge_repeats
 
 #: Texts longer than this are parsed on their first MAX_CHARS characters only (keeps the
 #: worst case bounded; real criteria are far shorter).
@@ -684,10 +685,16 @@ def _reproductive(text: str, clauses: list[tuple[int, int]]) -> list[Constraint]
 _CONSENT = re.compile(
     r"(?:(?:willing(?:ness)?|able|ability|capable|agree\w*|unable|unwilling)\s+(?:and\s+(?:able|willing)\s+)?to\s+(?:sign|give|provide|understand)[^;.]{0,40}?\bconsent\w*"
     r"|(?:signed?|written|provide[ds]?|give[ns]?|obtain\w*)\s+(?:the\s+)?(?:written\s+)?informed\s+consent(?:\s+form)?"
-    r"|informed\s+consent(?:\s+form)?)",
+    r"|informed\s+consent(?:\s+form)?"
+    r"|(?:give|sign|provide)\s+(?:\w+\s+){0,2}consent\b|\b(?:must|to|will)\s+consent\s+to\b|written\s+consent)",
     re.I,
 )
 _CONSENT_REF = re.compile(r"(?:before|prior\s+to|after|since|from|until|of|at|preceding|(?:on\s+)?the\s+day|when|once)\s+(?:the\s+)?(?:signing\s+(?:of\s+)?(?:the\s+)?|signature\s+of\s+(?:the\s+)?)?(?:written\s+)?$", re.I)
+
+
+#: "unable to give consent", "inability to sign the consent": consent is still what is asked
+#: for, so the constraint is the consent, negated (an exclusion that requires it).
+_CONSENT_UNABLE = re.compile(r"\b(?:unable|unwilling|incapable|inability|unability|not\s+(?:be\s+)?(?:able|willing|capable))\b", re.I)
 
 
 def _consent(text: str) -> list[Constraint]:
@@ -696,7 +703,8 @@ def _consent(text: str) -> list[Constraint]:
     for m in _CONSENT.finditer(text):
         if _CONSENT_REF.search(text[max(0, m.start() - 40):m.start()]):
             continue
-        return [ConsentConstraint(span=(m.start(), m.end()), confidence=0.85)]
+        unable = bool(_CONSENT_UNABLE.search(text, max(0, m.start() - 40), m.end()))
+        return [ConsentConstraint(span=(m.start(), m.end()), confidence=0.85, negated=unable)]
     return []
 
 
@@ -1467,8 +1475,16 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
                     b = h.start() if h else cb
             made.append(ConditionConstraint(
                 span=(m.start() if not made else a, b), condition=phrase, name=name or phrase.lower(),
-                qualifiers=qualifiers(max(ca, m.start() - 30), b), active_by=active_by(ca, cb),
-                window=window, exceptions=exc, confidence=0.8 if name else 0.6))
+                # a list item's own words qualify it, and the trigger ("history of", "current")
+                # every item; one item's "active" or "serious" is not the next one's
+                qualifiers=qualifiers(max(ca, m.start() - 30), b) if not made else tuple(
+                    dict.fromkeys(qualifiers(max(ca, m.start() - 30), m.end()) + qualifiers(a, b))),
+                active_by=active_by(ca, cb),
+                # "a current X, or an X in the past 5 years": the look-back window after the
+                # list is not that of an earlier item that is current
+                window=None if (window and not window.ever and (a, b) != items[-1]
+                                and "current" in qualifiers(max(ca, m.start() - 30), b)) else window,
+                exceptions=exc, confidence=0.8 if name else 0.6))
             taken.append((a, b))
         if made and exc:
             last = made[-1]
@@ -1697,6 +1713,9 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
         kept = _listed_agent(text, polarity, scope)
     if scope:
         kept = _apply_scope(text, scope, kept)
+    kept = merge_repeats(kept)
+    for c in kept:
+        c.text = text[c.span[0]:c.span[1]]
     index = {id(c): i for i, c in enumerate(kept)}
     grouped: set[int] = set()
     result: list[Constraint] = list(kept)

@@ -1,0 +1,47 @@
+"""Parser fixes found on the hand-judged real-record dev half (issue #13); sentences are invented."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.criteria.constraints import ConditionConstraint, ConsentConstraint
+from kg.criteria.parse import parse_criterion
+
+
+def _of(text: str, polarity: str, cls: type) -> list:
+    return [c for c in parse_criterion(text, polarity) if isinstance(c, cls)]
+
+
+@pytest.mark.parametrize("text", [
+    "Subject is unable to provide informed consent",
+    "Inability to sign the written informed consent form",
+    "unability to sign the informed consent",
+    "Not able to give consent",
+])
+def test_inability_to_consent_under_exclusions_requires_consent(text: str) -> None:
+    consent = _of(text, "exclusion", ConsentConstraint)
+    assert len(consent) == 1 and consent[0].effective_polarity == "inclusion"
+
+
+def test_willingness_to_consent_is_consent() -> None:
+    consent = _of("Patient and caregiver willing to voluntarily give consent", "inclusion", ConsentConstraint)
+    assert len(consent) == 1 and consent[0].effective_polarity == "inclusion"
+
+
+def test_one_concept_named_twice_is_one_constraint() -> None:
+    conds = _of("Known or suspected lymphoma, or a history of lymphoma", "exclusion", ConditionConstraint)
+    assert [c.name for c in conds].count(conds[0].name) == 1
+
+
+def test_list_items_keep_their_own_qualifiers() -> None:
+    conds = _of("Patients with active colitis, severe gastritis or chronic pancreatitis", "exclusion",
+                ConditionConstraint)
+    quals = {c.name: set(c.qualifiers) for c in conds}
+    assert "active" not in quals["chronic pancreatitis"] and "severe" not in quals["chronic pancreatitis"]
+    assert "active" in quals["active colitis"]
+
+
+def test_items_that_differ_in_qualifiers_stay_apart() -> None:
+    conds = _of("Patients with active infection, recent serious infection, or chronic infection", "exclusion",
+                ConditionConstraint)
+    assert len(conds) == 3
