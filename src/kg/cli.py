@@ -14,14 +14,38 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
+from kg import settings
 from kg.errors import KgError, PartialBuildError
 
-DEFAULT_STORE = "kg-store"
-err_console = Console(stderr=True)
-# Off a terminal (pipes, CI logs) rich would assume 80 columns and fold every cell.
-out_console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "220")))
+DEFAULT_STORE = settings.DEFAULT_STORE
+
+#: Verbs whose code lives with their layer, as ``module:attribute``. A verb's module is
+#: imported only when that verb runs (or ``kg --help`` lists it): ``kg query`` does not
+#: pay for the export formats (networkx) or the linker (curies, pydantic) it never uses.
+LAYER_COMMANDS: dict[str, str] = {
+    "views": "kg.export.commands:views_cmd",
+    "export": "kg.export.commands:export_cmd",
+    "link": "kg.link.commands:link_cmd",
+    "serve": "kg.serve.commands:serve_cmd",
+}
+
+_CONSOLES: dict[str, Any] = {}
+
+
+def console(stream: str = "out") -> Any:
+    """rich's console for ``"out"`` or ``"err"``, made on first use (importing rich costs
+    a tenth of a second that a csv or json answer does not need)."""
+    if stream not in _CONSOLES:
+        from rich.console import Console
+
+        if stream == "err":
+            _CONSOLES[stream] = Console(stderr=True)
+        else:
+            # Off a terminal (pipes, CI logs) rich would assume 80 columns and fold every cell.
+            width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "220"))
+            _CONSOLES[stream] = Console(soft_wrap=True, width=width)
+    return _CONSOLES[stream]
 
 
 def _store_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,7 +53,7 @@ def _store_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--store",
         "store_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("KG_STORE", DEFAULT_STORE),
+        default=lambda: settings.store_dir(),
         show_default="$KG_STORE or ./kg-store",
         help="Directory of the persistent graph store.",
     )(f)
@@ -42,7 +66,21 @@ def _open_store(store_dir: Path, *, read_only: bool = False):  # type: ignore[no
 
 
 class KgGroup(click.Group):
-    """Turns KgError into a one-line message unless --debug is given."""
+    """Turns KgError into a one-line message unless --debug is given; mounts the layers'
+    verbs (:data:`LAYER_COMMANDS`) when they are asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(LAYER_COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in LAYER_COMMANDS:
+            import importlib
+
+            module, attr = LAYER_COMMANDS[cmd_name].split(":")
+            found = getattr(importlib.import_module(module), attr)
+            self.add_command(found, cmd_name)
+        return found
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -50,7 +88,7 @@ class KgGroup(click.Group):
         except KgError as err:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            err_console.print(f"[bold red]error:[/] {err}", highlight=False, markup=True, soft_wrap=True)
+            console("err").print(f"[bold red]error:[/] {err}", highlight=False, markup=True, soft_wrap=True)
             sys.exit(err.exit_code)
 
 
@@ -75,13 +113,13 @@ def _print_summary(summary: Any) -> None:
         table.add_row(key.replace("_", " "), str(d[key]))
     if d.get("report"):
         table.add_row("report", str(d["report"]))
-    out_console.print(table)
+    console().print(table)
     for q in summary.quarantined[:20]:
         where = " ".join(x for x in (q.path, f"[{q.record_id}]" if q.record_id else "",
                                      f"field {q.field}" if q.field else "") if x)
-        err_console.print(f"[yellow]quarantined:[/] {where}: {q.reason}", highlight=False, soft_wrap=True)
+        console("err").print(f"[yellow]quarantined:[/] {where}: {q.reason}", highlight=False, soft_wrap=True)
     if len(summary.quarantined) > 20:
-        err_console.print(f"[yellow]… and {len(summary.quarantined) - 20} more in the report[/]")
+        console("err").print(f"[yellow]… and {len(summary.quarantined) - 20} more in the report[/]")
 
 
 def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None, report: Path | None,
@@ -109,7 +147,7 @@ def run_build(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err_console, transient=True) as bar:
+                      console=console("err"), transient=True) as bar:
             task = bar.add_task("reading", total=None)
 
             def tick(desc: str, done: int, total: int | None) -> None:
@@ -166,8 +204,8 @@ def _emit_rows(result: Any, fmt: str, title: str | None = None) -> None:
         click.echo("true" if result.askAnswer else "false")
         return
     if fmt == "table":
-        out_console.print(rows_table(result, title=title))
-        out_console.print(f"{len(result.bindings)} row(s)", style="dim")
+        console().print(rows_table(result, title=title))
+        console().print(f"{len(result.bindings)} row(s)", style="dim")
     else:
         click.echo(render_rows(result, fmt), nl=False)
 
@@ -211,7 +249,7 @@ def queries_cmd() -> None:
             f"{p.name} ({p.type}, {'required' if p.required else 'optional' + (f'={p.default}' if p.default else '')})"
             f": {p.description}" for p in q.params) or "-"
         table.add_row(q.name, q.summary, params)
-    out_console.print(table)
+    console().print(table)
 
 
 @cli.command("sparql")
@@ -262,19 +300,6 @@ def demo_cmd(store_dir: Path) -> None:
             run = run_named(store, name, params)
             title = f"kg query {name}" + "".join(f" -p {k} {v}" for k, v in params.items())
             _emit_rows(run.result, "table", title=title)
-
-
-def _mount_layer_commands() -> None:
-    """Verbs whose code lives with their layer (graph views/export, linking)."""
-    from kg.export.commands import export_cmd, views_cmd
-    from kg.link.commands import link_cmd
-
-    cli.add_command(views_cmd, "views")
-    cli.add_command(export_cmd, "export")
-    cli.add_command(link_cmd, "link")
-
-
-_mount_layer_commands()
 
 
 def main() -> None:
