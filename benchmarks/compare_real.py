@@ -116,7 +116,7 @@ class ConflictItem:
 def conflict_key(kind: str, a: str, b: str, concept: str, window: str, side_a: str, side_b: str) -> tuple[str, ...]:
     """The judgement key of a conflict; the concept and window are normalised here."""
     w = window if re.fullmatch(r"ever|\d+d|-", window) else norm_window(text=window)
-    return (kind, a, b, norm_concept(concept), w, side_a, side_b)
+    return (kind, a, b, norm_concept(concept), w, side_a or "-", side_b or "-")
 
 
 # ---- kg's output ----------------------------------------------------------------------------
@@ -147,7 +147,7 @@ def read_conflicts(store: Any) -> list[ConflictItem]:
     for c, kinds in vals["conflictKind"].items():
         kind = kinds[0].rsplit("#", 1)[-1].replace("conflict_", "").replace("_", "-")
         crit_a = one("criterionA", c)
-        side_a = local(crit_a) if crit_a else "+".join(sorted(local(i) for i in vals["interventionA"].get(c, [])))
+        side_a = local(crit_a) if crit_a else "+".join(sorted(local(i) for i in vals["interventionA"].get(c, []))) or "-"
         window = norm_window(one("washoutDays", c), one("washoutEver", c) == "true", one("windowText", c))
         out.append(ConflictItem(kind, local(one("trialA", c)), local(one("trialB", c)), one("sharedConceptLabel", c),
                                 window, side_a, local(one("criterionB", c)) if one("criterionB", c) else "-",
@@ -269,7 +269,14 @@ def score(conflicts: list[ConflictItem], comparables: dict[str, list[tuple[str, 
         "precision_true_or_partial": round(sum(share[k] * (cnt["true"] + cnt["partial"]) / sum(cnt.values())
                                                for k, cnt in by_kind.items()), 3) if by_kind else None,
     }
-    errors.sort(key=lambda e: (-e["same_kind_and_concept_in_output"], e["kind"], e["trial_a"], e["trial_b"]))
+    # One row per kind of mistake (kind, concept, cause), the ones that reach most output first.
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for e in errors:
+        groups[(e["kind"], norm_concept(e["concept"]), e["cause"])].append(e)
+    errors = [{**g[0], "judged_false_like_this": len(g), "examples": [f"{x['trial_a']}->{x['trial_b']}: {x['reason']}"
+                                                                       for x in g[:3]]}
+              for g in sorted(groups.values(), key=lambda g: (-g[0]["same_kind_and_concept_in_output"], -len(g),
+                                                             g[0]["kind"], g[0]["cause"]))]
 
     rel = Counter()
     unjudged_n = []
@@ -355,8 +362,8 @@ def _print(res: dict[str, Any]) -> None:
     print("  worst errors:")
     for e in res["worst_errors"]:
         if e["what"] == "conflict":
-            print(f"    {e['kind']} {e['trial_a']}->{e['trial_b']} [{e['concept']}, {e['window']}] {e['cause']} "
-                  f"(x{e['same_kind_and_concept_in_output']} in output): {e['reason']}")
+            print(f"    {e['kind']} [{e['concept']}] {e['cause']}: {e['judged_false_like_this']} judged false; "
+                  f"{e['same_kind_and_concept_in_output']} such conflicts in output; e.g. {e['examples'][0]}")
         else:
             print(f"    comparable {e['trial']} #{e['rank']} {e['neighbour']}: {e['reason']}")
 

@@ -66,8 +66,60 @@ def show(path: str) -> None:
                 print("  kg:", r["explanation"][:300])
 
 
+C_COLS = ("kind", "trial_a", "trial_b", "concept", "window", "side_a", "side_b", "verdict", "cause", "reason", "sampled_from")
+N_COLS = ("trial", "neighbour", "verdict", "reason", "sampled_from")
+
+
+def _append(path: Path, cols: tuple[str, ...], rows: list[dict[str, str]], key: tuple[str, ...]) -> int:
+    """Append rows whose key is new; the file keeps its header and earlier judgements."""
+    have = set()
+    if path.exists():
+        with path.open(encoding="utf-8") as f:
+            have = {tuple(r[k] for k in key) for r in csv.DictReader(f, delimiter="\t")}
+    new = [r for r in rows if tuple(r[k] for k in key) not in have]
+    with path.open("a", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, cols, delimiter="\t", lineterminator="\n", extrasaction="ignore")
+        if not have and path.stat().st_size == 0:
+            w.writeheader()
+        w.writerows(new)
+    return len(new)
+
+
+def compile_verdicts(sample: str, verdicts: str, label: str) -> None:
+    """Judge's notes -> gold rows. Notes: ``<item index>|<verdict>|<cause>|<reason>`` for a conflict
+    of the sample, ``C|<trial>|<neighbour>|<relevant or not>|<reason>`` for a neighbour."""
+    with open(sample, encoding="utf-8") as f:
+        items = list(csv.DictReader(f, delimiter="\t"))
+    conflicts, neighbours = [], []
+    for line in Path(verdicts).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        parts = line.split("|")
+        if parts[0] == "C":
+            neighbours.append({"trial": parts[1], "neighbour": parts[2], "verdict": parts[3], "reason": parts[4],
+                               "sampled_from": label})
+        else:
+            it = items[int(parts[0])]
+            assert it["kind"] != "comparable", line
+            conflicts.append({**{k: it[k] for k in C_COLS[:7]}, "verdict": parts[1], "cause": parts[2],
+                              "reason": parts[3], "sampled_from": label})
+    missing = [i for i, it in enumerate(items) if it["kind"] != "comparable"
+               and not any(c["trial_a"] == it["trial_a"] and c["trial_b"] == it["trial_b"] and c["side_b"] == it["side_b"]
+                           and c["kind"] == it["kind"] and c["side_a"] == it["side_a"] for c in conflicts)]
+    if missing:
+        print(f"not judged yet: items {missing}", file=sys.stderr)
+    here = Path(__file__).parent
+    for p in (here / "conflicts.tsv", here / "comparable.tsv"):
+        p.touch()
+    n_c = _append(here / "conflicts.tsv", C_COLS, conflicts, C_COLS[:7])
+    n_n = _append(here / "comparable.tsv", N_COLS, neighbours, N_COLS[:2])
+    print(f"{n_c} conflicts and {n_n} neighbours added")
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "show":
+    if sys.argv[1] == "compile":
+        compile_verdicts(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "show":
         show(sys.argv[2])
     elif sys.argv[1] == "trial":
         print(summary(sys.argv[2]))
