@@ -553,3 +553,26 @@ def comparability_iri(a: URIRef, b: URIRef) -> URIRef:
     """A materialized comparability of an unordered pair of trials."""
     x, y = sorted((str(a), str(b)))
     return KGID[f"comparability/{short_hash(x + ' ' + y, 20)}"]
+
+
+# === patient matching (a patient checked against trials; owned by kg.match) ==================
+# (terms added here, mirrored in ontology/kg.ttl; the assessment graph is kg match's output,
+# never written to the store)
+PatientAssessment = KG.PatientAssessment
+CriterionAssessment = KG.CriterionAssessment
+assessedPatient = KG.assessedPatient
+assessedTrial = KG.assessedTrial
+assessedCriterion = KG.assessedCriterion
+hasCriterionAssessment = KG.hasCriterionAssessment
+decidedBy = KG.decidedBy
+verdict = KG.verdict
+matchStatus = KG.matchStatus
+patientFact = KG.patientFact
+missingFact = KG.missingFact
+assumedAbsent = KG.assumedAbsent
+assessedOn = KG.assessedOn
+
+
+def assessment_iri(patient_id: str, trial: str) -> URIRef:
+    """One patient's assessment for one trial, keyed by a hash of both."""
+    return KGID[f"assessment/{short_hash(patient_id + ' ' + trial, 20)}"]
