@@ -45,3 +45,25 @@ def test_items_that_differ_in_qualifiers_stay_apart() -> None:
     conds = _of("Patients with active infection, recent serious infection, or chronic infection", "exclusion",
                 ConditionConstraint)
     assert len(conds) == 3
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("No history of pancreatic cancer", "pancreatic cancer"),
+    ("Histologically confirmed stage IV renal cell carcinoma", "renal cell carcinoma"),
+    ("Active chronic lymphocytic leukemia", "chronic lymphocytic leukemia"),
+    ("Any invasive fungal infection", "fungal infection"),
+    ("Any malignancy within 5 years", "malignancy"),
+    ("Chronic infection requiring treatment", "infection"),
+])
+def test_site_and_type_words_narrow_a_broad_disease(text: str, name: str) -> None:
+    assert name in [c.name for c in _of(text, "exclusion", ConditionConstraint)]
+
+
+def test_state_words_stay_in_the_phrase_as_written() -> None:
+    (c,) = _of("Unresectable or metastatic gastric cancer", "inclusion", ConditionConstraint)
+    assert c.name == "gastric cancer" and "metastatic" in c.condition
+
+
+def test_a_coordinated_site_shares_the_head() -> None:
+    names = {c.name for c in _of("Ovarian or endometrial cancer", "exclusion", ConditionConstraint)}
+    assert names == {"ovarian cancer", "endometrial cancer"}

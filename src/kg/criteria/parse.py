@@ -60,6 +60,7 @@ from kg.criteria.diseases import DISEASE_RE as _DISEASE_RE
 from kg.criteria.diseases import DISEASES as _DISEASES
 from kg.criteria.diseases import disease_name  # noqa: F401  (kg.criteria.parse.disease_name stays importable)
 from kg.criteria.merge import merge_repeats
+from kg.criteria.specific import STOP_WORDS, modifiers_start, phrase_start, specific_name
 
 #: Texts longer than this are parsed on their first MAX_CHARS characters only (keeps the
 #: worst case bounded; real criteria are far shorter).
@@ -1356,6 +1357,11 @@ _GENERIC = re.compile(
     r"(?:(?:or|and|such|any|other|the|a|an|past|previous|prior|current|present|recent|abuse|dependence|misuse|"
     r"disease|illness|condition|disorder|problem|history|status)\b[\s,/]*)+", re.I)
 
+#: Disease-table names too broad to stand for a phrase that names a site or type.
+_BROAD_HEADS = frozenset({"malignancy", "infection"})
+#: One or two site words and a conjunction right before a narrowed head's own site words.
+_COORD_SITE = re.compile(r"(?<![\w-])(?P<w>[A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s*(?:,\s*)?(?:\bor\b|\band\b|and/or|/)\s*$", re.I)
+
 _ITEM_SEP = re.compile(r",?\s+(?:or|and/or)\s+|,\s*(?:(?:or|and/or)\s+)?", re.I)
 
 
@@ -1468,6 +1474,10 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
             if len(phrase) < 3 or len(phrase.split()) > 12 or _GENERIC.fullmatch(phrase):
                 continue
             name = _disease_name(phrase)
+            if name in _BROAD_HEADS:
+                hm = _DISEASE_RE.search(text, a, b)
+                if hm and max(a, modifiers_start(text, hm.start())) < hm.start():
+                    name = specific_name(text[max(a, modifiers_start(text, hm.start())):hm.end()])
             if name == "hypersensitivity":
                 to = _ALLERGEN.match(text, b, cb)
                 if to:
@@ -1500,6 +1510,11 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
             continue
         ca, cb = _clause_of(clauses, m.start())
         name = _DISEASES[int(m.lastgroup[1:])][1] if m.lastgroup else m.group(0).lower()
+        s0 = m.start()
+        if name in _BROAD_HEADS:  # "prostate cancer" is not any malignancy
+            s0 = max(ca, modifiers_start(text, m.start()))
+            if s0 < m.start():
+                name = specific_name(text[s0:m.end()])
         exc = exceptions(m.end(), cb)
         span_end = max([m.end()] + [x.span[1] for x in exc])
         if name == "hypersensitivity":
@@ -1508,8 +1523,19 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
             if to:
                 h = _HARD_END.search(text, to.end(), cb)
                 span_end = max(span_end, h.start() if h else cb)
+        # "gynecologic or breast cancer", "basal cell or squamous cell carcinoma": the site
+        # before the conjunction shares the head
+        co = _COORD_SITE.search(text, max(ca, s0 - 40), s0) if s0 < m.start() else None
+        if co and not any(w.lower() in STOP_WORDS for w in co.group("w").split()):
+            head = text[m.start():m.end()]
+            out.append(ConditionConstraint(
+                span=(co.start("w"), m.end()), condition=co.group("w") + " " + head,
+                name=specific_name(co.group("w") + " " + head),
+                qualifiers=qualifiers(max(ca, m.start() - 60), _qual_end(text, m.end(), cb)),
+                window=_window(text, m.end(), cb) or _ever_window(text, max(ca, co.start() - 40), co.start()),
+                exceptions=exc, confidence=0.7))
         out.append(ConditionConstraint(
-            span=(m.start(), span_end), condition=m.group(0), name=name,
+            span=(s0, span_end), condition=text[max(ca, phrase_start(text, s0)):m.end()], name=name,
             qualifiers=qualifiers(max(ca, m.start() - 60), _qual_end(text, m.end(), cb)), active_by=active_by(ca, cb),
             window=_window(text, m.end(), cb) or _ever_window(text, max(ca, m.start() - 40), m.start()),
             exceptions=exc, confidence=0.75))
@@ -1527,7 +1553,7 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
         if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, he):
             continue  # "laboratory abnormality"; "IgG deficiency (IgG < 400 mg/dL)" is its lab
         out.append(ConditionConstraint(
-            span=(s0, he), condition=phrase, name=phrase.lower(),
+            span=(s0, he), condition=text[max(ca, phrase_start(text, s0)):he], name=phrase.lower(),
             qualifiers=qualifiers(max(ca, s0 - 40), min(cb, he + 20)),
             window=_window(text, he, cb) or _ever_window(text, max(ca, s0 - 40), s0), confidence=0.5))
         taken.append((s0, he))
