@@ -15,6 +15,7 @@ import hashlib
 import importlib
 import io
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,7 +26,7 @@ from rdflib import Graph, Literal, URIRef
 from kg import vocab as V
 from kg.errors import KgError, NoRecordsError, StoreError
 from kg.graph.build import record_graph
-from kg.graph import precedence
+from kg.graph import parallel, precedence
 from kg.graph.identity import resolve_identities
 from kg.ingest.sources import Quarantined, Skipped, ZipLimits, read_sources
 from kg.model import TrialRecord
@@ -169,6 +170,7 @@ def build(
     compare: bool = True,
     zip_limits: ZipLimits | None = None,
     require_records: bool = False,
+    workers: int | None = None,
 ) -> BuildSummary:
     """Build (or update) ``store`` from ``sources``; ``None`` builds the embedded demo data.
 
@@ -176,13 +178,23 @@ def build(
     loading many batches before comparing once (:func:`kg.compare.materialize`). ``zip_limits``
     caps what a zip may expand to (default: :meth:`kg.ingest.sources.ZipLimits.from_env`).
     ``require_records`` raises :class:`kg.errors.NoRecordsError`, having written nothing, when
-    the sources hold no readable record."""
+    the sources hold no readable record. ``workers`` (default ``KG_BUILD_WORKERS`` or one per
+    CPU) processes build the record graphs, which an on-disk or in-memory Oxigraph store then
+    bulk-loads (:mod:`kg.graph.parallel`); ``workers=1`` builds and writes them here, one
+    transaction per record. Both give the same store."""
     paths = list(sources) if sources else demo_sources()
     summary = BuildSummary()
     records: list[TrialRecord] = []
+    n_workers = parallel.workers_from_env() if workers is None else max(1, workers)
+    # The parallel writer needs the bulk loader (Oxigraph); other stores take the serial path.
+    bulk = n_workers > 1 and hasattr(store, "bulk_add_nquads")
+    packed: list[bytes] = []  # bulk: each record packed; ``records`` holds stubs
     tick = progress or (lambda *_: None)
     for item in read_sources(paths, zip_limits=zip_limits):
         if isinstance(item, TrialRecord):
+            if bulk:
+                packed.append(parallel.pack(item))
+                item = parallel.stub(item)
             records.append(item)
             summary.records_read += 1
             tick("reading", summary.records_read, None)
@@ -193,7 +205,12 @@ def build(
     if require_records and not records:
         raise NoRecordsError(paths, [(s.path, s.note) for s in summary.skipped]
                              + [(q.path, q.reason) for q in summary.quarantined])
-    identities = resolve_identities(records, _crosswalk(crosswalk))
+    # A title-less record may be a fragment of another record's text (kg.graph.identity): only
+    # then does identity need the texts the stubs leave out (seed pages; registry records all
+    # have titles).
+    whole = [parallel.unpack(p) for p in packed] if bulk and not all(r.title for r in records) else records
+    identities = resolve_identities(whole, _crosswalk(crosswalk))
+    del whole
     # One record per trial states its content; the others keep their provenance (decision 0015).
     roles = precedence.plan(store, records, [i.key for i in identities], [i.basis for i in identities])
 
@@ -207,7 +224,10 @@ def build(
     if gc_thresholds[0]:  # 0: automatic collection is off, leave it so
         gc.set_threshold(max(gc_thresholds[0], 20_000), 20, 20)
     try:
-        prepare = importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
+        if bulk:
+            _write_parallel(store, records, packed, identities, roles, code, n_workers, summary, tick)
+            del packed
+        prepare = None if bulk else importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
         if prepare is not None:
             tick("parsing criteria", 0, None)
             # Criteria parsing is most of a build's cost: parse the distinct texts of the records
@@ -216,7 +236,7 @@ def build(
                     if store.graph_value(V.record_graph(rec.source.format, rec.source.record_id),  # type: ignore[attr-defined]
                                          V.buildFingerprint) != record_fingerprint(rec, ident.key, ident.basis, code)
                     for c in rec.eligibility.criteria)
-        for i, (rec, ident) in enumerate(zip(records, identities, strict=True), start=1):
+        for i, (rec, ident) in enumerate(zip(records, identities, strict=True) if not bulk else (), start=1):
             tick("writing", i, len(records))
             if ident.sponsor and not rec.sponsor:
                 rec.sponsor = ident.sponsor
@@ -289,6 +309,81 @@ def build(
         write_report(report_path, summary)
         summary.report_path = str(report_path)
     return summary
+
+
+def _write_parallel(store: object, records: list[TrialRecord], packed: list[bytes], identities: list,
+                    roles: precedence.Plan, code: str, workers: int, summary: BuildSummary,
+                    tick: Progress) -> None:
+    """Record graphs built by ``workers`` processes and written in bulk (kg.graph.parallel):
+    the same graphs, fingerprints and summary counts as the serial loop of :func:`build`."""
+    seen: dict[URIRef, str] = {}
+    jobs: list[parallel.Job] = []
+    iris = [V.record_graph(rec.source.format, rec.source.record_id) for rec in records]
+    # A record given twice is written twice, in order, as the serial loop does: the stored
+    # graph it is checked against is the one its earlier copy writes, not known yet here.
+    twice = {iri for iri, n in Counter(iris).items() if n > 1}
+    for i, (rec, ident) in enumerate(zip(records, identities, strict=True)):
+        if ident.sponsor and not rec.sponsor:
+            rec.sponsor = ident.sponsor
+        graph_iri = iris[i]
+        if graph_iri in seen:
+            summary.duplicates.append(f"{rec.source.path}: record {rec.source.record_id} also in {seen[graph_iri]}")
+        seen[graph_iri] = rec.source.path
+        fingerprint = roles.fingerprint(i, record_fingerprint(rec, ident.key, ident.basis, code))
+        if graph_iri not in twice and store.graph_value(graph_iri, V.buildFingerprint) == fingerprint:  # type: ignore[attr-defined]
+            continue  # same content, same identity, same code: the stored graph is already right
+        jobs.append(parallel.Job(i, packed[i], ident.key, ident.basis, ident.sponsor, fingerprint,
+                                 i in roles.secondary))
+    fingerprints = {j.index: j.fingerprint for j in jobs}
+    del seen
+    bulk: list[str] = []  # N-Quads of new graphs waiting for one bulk load
+    marks: list[str] = []  # their fingerprints, written once they are in
+    in_bulk: set[str] = set()
+    size = 0
+
+    def flush() -> None:
+        nonlocal size
+        store.bulk_add_nquads("".join(bulk))  # type: ignore[attr-defined]
+        store.add_nquads("".join(marks))  # type: ignore[attr-defined]
+        bulk.clear()
+        marks.clear()
+        in_bulk.clear()
+        size = 0
+
+    done = len(records) - len(jobs)
+    for made in parallel.made_in_parallel(jobs, workers):
+        done += 1
+        tick("writing", done, len(records))
+        rec = records[made.index]
+        if made.error is not None:
+            summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None, made.error))
+            continue
+        mark = parallel.fingerprint_quad(made.graph_iri, fingerprints[made.index])
+        if made.graph_iri in in_bulk:
+            flush()  # the same record twice in one build: the later copy replaces the earlier
+        if not store.holds_graph(made.graph_iri):  # type: ignore[attr-defined]
+            bulk.append(made.nquads)
+            marks.append(mark)
+            in_bulk.add(made.graph_iri)
+            size += made.quads
+            change_added, change_removed = made.quads + 1, 0
+            if size >= parallel.BULK_QUADS:
+                flush()
+        else:
+            try:
+                change = store.replace_graph_nquads(made.graph_iri, made.nquads + mark)  # type: ignore[attr-defined]
+            except StoreError as exc:
+                summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
+                                                       f"cannot store record: {exc}"))
+                continue
+            change_added, change_removed = change.added, change.removed
+        if made.unresolved:
+            summary.unresolved_interventions[rec.source.record_id] = list(made.unresolved)
+        if change_added or change_removed:
+            summary.graphs_changed += 1
+            summary.triples_added += change_added
+            summary.triples_removed += change_removed
+    flush()
 
 
 def store_counts(store: object) -> tuple[int, int, int]:

@@ -1,0 +1,219 @@
+"""Record graphs made by a pool of worker processes and written to the store in bulk.
+
+The serial build turns each record into an rdflib graph, diffs it against the stored graph
+and writes the difference in one transaction. At registry scale most of that time is the
+rdflib graph (criteria included) and the transactional write (~50 µs a quad). Here:
+
+* records travel to the workers packed (:func:`pack`: a zlib'd pickle, ~4 KB instead of
+  ~25 KB of live objects), so the build holds every record of a large source set cheaply
+  while trial identities are decided over all of them (:mod:`kg.graph.identity` needs them
+  all before any graph is written);
+* each worker (forked: the parsers and the drug catalogue are loaded once) builds the record
+  graph exactly as :func:`kg.graph.build.record_graph` does and returns it as canonical
+  N-Quads text (:func:`kg.store.oxigraph.canonical_quads`, so equal graphs are equal text);
+* the build writes a graph the store does not hold yet by the bulk loader
+  (:meth:`kg.store.oxigraph.OxigraphStore.bulk_add_nquads`, no transaction, one load per
+  chunk of records), and a graph it holds by the usual diff-and-replace; a graph's
+  ``kg:buildFingerprint`` is written last, in one small transaction per chunk, so a record
+  cut short by a crash carries no fingerprint and the next build writes it again.
+
+The store ends with exactly the quads the serial build writes (tests/graph/test_parallel.py).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import os
+import pickle
+import zlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+
+from rdflib import Literal, URIRef
+
+from kg import vocab as V
+from kg.children import pool_initializer
+from kg.errors import KgError, StoreError
+from kg.model import Eligibility, Publication, TrialRecord
+
+#: Environment variable naming how many worker processes a build uses (``1``: the serial build).
+WORKERS_ENV = "KG_BUILD_WORKERS"
+#: Records per task sent to a worker: large enough to amortize the pickling round trip.
+TASK_RECORDS = 16
+#: Quads per bulk load: one load of the bulk loader's own batch size or less is ingested
+#: whole (its sorted files of every index go in together), and it bounds what the build holds.
+BULK_QUADS = 200_000
+
+
+def workers_from_env(env: dict[str, str] | None = None) -> int:
+    """Worker processes for a build: ``KG_BUILD_WORKERS`` when set, else one per CPU.
+
+    >>> workers_from_env({"KG_BUILD_WORKERS": "3"}), workers_from_env({"KG_BUILD_WORKERS": "0"})
+    (3, 1)
+    """
+    env = os.environ if env is None else env  # type: ignore[assignment]
+    value = env.get(WORKERS_ENV)  # type: ignore[union-attr]
+    if value and value.strip().isdigit():
+        return max(1, int(value))
+    return os.cpu_count() or 1
+
+
+# -- records, packed -------------------------------------------------------------------
+def pack(record: TrialRecord) -> bytes:
+    """A record as compact bytes (pickle, zlib level 1: ~5x smaller than the live objects)."""
+    return zlib.compress(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def unpack(data: bytes) -> TrialRecord:
+    """The record :func:`pack` packed.
+
+    >>> from kg.model import SourceRef
+    >>> r = TrialRecord(source=SourceRef(path="a.json", format="ctgov-json", record_id="NCT1"), title="T")
+    >>> unpack(pack(r)) == r
+    True
+    """
+    return pickle.loads(zlib.decompress(data))  # kg's own bytes, made by pack() in this build
+
+
+def stub(record: TrialRecord) -> TrialRecord:
+    """What identity resolution and precedence read of a record, and nothing more: ids,
+    titles, sponsor, source, the publications' ids and titles, and -- for a record without
+    a title only, the one that may be a fragment of another -- its texts.
+
+    >>> from kg.model import SourceRef, Criterion
+    >>> r = TrialRecord(source=SourceRef(path="a", format="ctgov-json", record_id="NCT1"), title="T",
+    ...                 summary="long text", eligibility=Eligibility(criteria=[Criterion(text="x", polarity="inclusion", order=1)]))
+    >>> s = stub(r); s.title, s.summary, s.eligibility.criteria
+    ('T', None, [])
+    """
+    keep_text = not record.title
+    e = record.eligibility
+    return replace(
+        record,
+        summary=record.summary if keep_text else None,
+        description=record.description if keep_text else None,
+        collaborators=[], conditions=[], condition_ancestors=[], keywords=[], arms=[], interventions=[],
+        outcomes=[], visits=[], sites=[],
+        eligibility=Eligibility(text=e.text if keep_text else None),
+        publications=[Publication(pmid=p.pmid, doi=p.doi, title=p.title) for p in record.publications],
+    )
+
+
+# -- the workers -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Job:
+    """One record to build: its packed bytes and what the build decided about it."""
+
+    index: int  # position in the build's records
+    packed: bytes
+    key: str  # trial key
+    basis: str
+    sponsor: str | None  # the sponsor the crosswalk fills in, if the record names none
+    fingerprint: str
+    secondary: bool
+
+
+@dataclass(frozen=True)
+class Made:
+    """A worker's answer for one job: the graph as N-Quads text, or why it failed."""
+
+    index: int
+    graph_iri: str
+    nquads: str = ""
+    quads: int = 0
+    unresolved: tuple[str, ...] = ()
+    error: str | None = None  # "cannot build graph: ..." / "cannot store record: ..."
+
+
+def make_graph(job: Job) -> Made:
+    """Build one record's graph (as the serial build does) and serialize its canonical quads.
+
+    The fingerprint quad is left out: the writer adds it once the rest is stored."""
+    from kg.graph import precedence
+    from kg.graph.build import record_graph
+    from kg.store.oxigraph import canonical_quads
+
+    rec = unpack(job.packed)
+    if job.sponsor and not rec.sponsor:
+        rec.sponsor = job.sponsor
+    gi = V.record_graph(rec.source.format, rec.source.record_id)
+    try:
+        rg = record_graph(rec, job.key)
+    except (KgError, ValueError, TypeError, RecursionError) as exc:
+        return Made(job.index, str(gi), error=f"cannot build graph: {exc}")
+    if job.secondary:
+        rg.graph = precedence.secondary_view(rg.graph, rg.graph_iri)
+    rg.graph.add((rg.graph_iri, V.identityBasis, Literal(job.basis)))
+    try:
+        quads = canonical_quads(rg.graph, rg.graph_iri)
+    except (ValueError, StoreError) as exc:
+        return Made(job.index, str(gi), error=f"cannot store record: {exc}")
+    # Sorted: the text is a function of the graph alone, whatever the set's iteration order.
+    text = "".join(sorted(f"{q} .\n" for q in quads))
+    return Made(job.index, str(rg.graph_iri), text, len(quads), tuple(rg.unresolved_interventions))
+
+
+def _make_many(jobs: list[Job]) -> list[Made]:
+    return [make_graph(j) for j in jobs]
+
+
+def fingerprint_quad(graph_iri: str, fingerprint: str) -> str:
+    """The N-Quads line of a record graph's build fingerprint.
+
+    >>> fingerprint_quad("https://w3id.org/kg/graph/record/x/1", "ab").split()[1] == f"<{V.buildFingerprint}>"
+    True
+    """
+    from kg.store.oxigraph import canonical_quads
+
+    (q,) = canonical_quads([(URIRef(graph_iri), V.buildFingerprint, Literal(fingerprint))], URIRef(graph_iri))
+    return f"{q} .\n"
+
+
+def made_in_parallel(jobs: Iterable[Job], workers: int, window: int | None = None) -> Iterator[Made]:
+    """Every job's :class:`Made`, in job order, built by ``workers`` forked processes.
+
+    At most ``window`` tasks (default four per worker) are out at once, so the answers
+    waiting to be written stay a few chunks. Without fork (or with one worker) the jobs
+    are built here, one after the other: the same answers."""
+    tasks = _chunks(jobs, TASK_RECORDS)
+    if workers < 2:
+        for chunk in tasks:
+            yield from _make_many(chunk)
+        return
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        for chunk in tasks:
+            yield from _make_many(chunk)
+        return
+    init, initargs = pool_initializer()
+    window = window or workers * 4
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx, initializer=init,
+                                                initargs=initargs) as pool:
+        pending: list[concurrent.futures.Future[list[Made]]] = []
+        for chunk in tasks:
+            pending.append(pool.submit(_make_many, chunk))
+            if len(pending) >= window:
+                yield from _result(pending.pop(0))
+        while pending:
+            yield from _result(pending.pop(0))
+
+
+def _result(future: concurrent.futures.Future[list[Made]]) -> list[Made]:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:  # a worker killed (out of memory, a signal): say so plainly
+        raise StoreError(f"a build worker process died: {exc}") from exc
+
+
+def _chunks(items: Iterable[Job], n: int) -> Iterator[list[Job]]:
+    chunk: list[Job] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
