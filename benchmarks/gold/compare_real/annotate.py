@@ -101,7 +101,7 @@ def compile_verdicts(sample: str, verdicts: str, label: str) -> None:
         else:
             it = items[int(parts[0])]
             assert it["kind"] != "comparable", line
-            conflicts.append({**{k: it[k] for k in C_COLS[:7]}, "verdict": parts[1], "cause": parts[2],
+            conflicts.append({**{k: it[k] or "-" for k in C_COLS[:7]}, "verdict": parts[1], "cause": parts[2],
                               "reason": parts[3], "sampled_from": label})
     missing = [i for i, it in enumerate(items) if it["kind"] != "comparable"
                and not any(c["trial_a"] == it["trial_a"] and c["trial_b"] == it["trial_b"] and c["side_b"] == it["side_b"]
