@@ -27,6 +27,7 @@ LAYER_COMMANDS: dict[str, str] = {
     "views": "kg.export.commands:views_cmd",
     "export": "kg.export.commands:export_cmd",
     "link": "kg.link.commands:link_cmd",
+    "match": "kg.match.commands:match_cmd",
     "serve": "kg.serve.commands:serve_cmd",
 }
 

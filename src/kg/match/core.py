@@ -102,14 +102,22 @@ def _or(values: list[bool | None]) -> bool | None:
 class _Eval:
     """Evaluates one criterion's constraints (each once) and its groups."""
 
-    def __init__(self, crit: CriterionFacts, view: PatientView, facts: MatchFacts) -> None:
-        self.crit, self.view, self.facts = crit, view, facts
+    def __init__(self, crit: CriterionFacts, view: PatientView, facts: MatchFacts,
+                 studied: frozenset[str] = frozenset()) -> None:
+        self.crit, self.view, self.facts, self.studied = crit, view, facts, studied
         self.findings: dict[str, Finding] = {}
 
     def finding(self, c: ConstraintFacts) -> Finding:
         f = self.findings.get(c.iri)
         if f is None:
-            f = self.findings[c.iri] = evaluate(c, self.view, self.facts)
+            if (self.crit.polarity == "exclusion" and c.kind == "ConditionConstraint" and not c.negated
+                    and _condition_keys(c) & self.studied):
+                # A trial never turns away everyone it studies: such an exclusion is narrower
+                # than kg read it ("another condition that mimics IgG4-RD"), as kg.compare reads it.
+                f = Finding(c.iri, c.kind, NEUTRAL, f"{c.one('normalizedName')} is what the trial studies", text=c.text)
+            else:
+                f = evaluate(c, self.view, self.facts)
+            self.findings[c.iri] = f
         return f
 
     def literal(self, c: ConstraintFacts, depth: int = 0) -> tuple[bool | None | str, list[Finding]]:
@@ -135,9 +143,29 @@ class _Eval:
         return value, [f]
 
 
-def assess_criterion(crit: CriterionFacts, view: PatientView, facts: MatchFacts) -> CriterionResult:
+def _condition_keys(c: ConstraintFacts) -> set[str]:
+    from kg import vocab as V
+    from kg.compare.facts import condition_key
+
+    name = c.one("normalizedName")
+    return {str(V.condition_iri(name)), condition_key(name)} if name else set()
+
+
+def studied_keys(trial: TrialFacts) -> frozenset[str]:
+    """The conditions a trial studies: its registry conditions and those its inclusions require."""
+    keys = set(trial.conditions)
+    for crit in trial.criteria:
+        if crit.polarity == "inclusion":
+            for c in crit.constraints.values():
+                if c.kind == "ConditionConstraint" and not c.negated:
+                    keys |= _condition_keys(c)
+    return frozenset(keys)
+
+
+def assess_criterion(crit: CriterionFacts, view: PatientView, facts: MatchFacts,
+                     studied: frozenset[str] = frozenset()) -> CriterionResult:
     """The status of one criterion for the patient (see the module doc for the logic)."""
-    ev = _Eval(crit, view, facts)
+    ev = _Eval(crit, view, facts, studied)
     top = crit.top()
     lits = [(c, *ev.literal(c)) for c in top]
     lits = [(c, v, fs) for c, v, fs in lits if v != NEUTRAL]
@@ -146,6 +174,14 @@ def assess_criterion(crit: CriterionFacts, view: PatientView, facts: MatchFacts)
         result.findings = list(ev.findings.values())
         return result
     if crit.polarity == "inclusion":
+        # Several diagnoses named in one inclusion are alternatives ("IgG4-RD involving e.g. the
+        # pancreas, bile ducts or kidneys"): a subtype requirement ("SLE with nephritis") is
+        # still met through the hierarchy by a patient who has the subtype.
+        diagnoses = [(c, v, fs) for c, v, fs in lits if c.kind == "ConditionConstraint" and not c.negated]
+        if len(diagnoses) > 1:
+            merged = _or([v for _c, v, _f in diagnoses])  # type: ignore[misc]
+            keep = [d for d in diagnoses if d[1] == merged][:1] or diagnoses[:1]
+            lits = [x for x in lits if x not in diagnoses] + [(keep[0][0], merged, [f for d in diagnoses if d[1] == merged for f in d[2]] or keep[0][2])]
         value = _and([v for _c, v, _f in lits])  # type: ignore[misc]
     else:
         positive = [(v, fs) for c, v, fs in lits if not c.negated]
@@ -183,7 +219,8 @@ def _trial_condition(trial: TrialFacts, view: PatientView) -> CriterionResult | 
 
 def assess_trial(trial: TrialFacts, view: PatientView, facts: MatchFacts) -> TrialResult:
     """The verdict and score of one trial for the patient."""
-    results = [assess_criterion(c, view, facts) for c in trial.criteria]
+    studied = studied_keys(trial)
+    results = [assess_criterion(c, view, facts, studied) for c in trial.criteria]
     tc = _trial_condition(trial, view)
     if tc is not None:
         results.insert(0, tc)

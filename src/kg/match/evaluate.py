@@ -269,6 +269,13 @@ def _condition(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding
     if not name:
         return _f(c, None, "no condition name read")
     keys = {str(V.condition_iri(name)), condition_key(name)}
+    if name == "organ involvement":
+        # the parser's reading of "involvement of a major organ": the record's organs say it
+        organs = [(cond, cond.organs) for cond, _k, _w in v.conditions if cond.organs]  # type: ignore[attr-defined]
+        if organs:
+            cond, names = organs[0]
+            return _f(c, True, f"{cond.name} involves {', '.join(names)}", cond.source or cond.name)  # type: ignore[attr-defined]
+        return _f(c, None, "no organ involvement stated")
     words = _words(name)
     hits = _condition_hits(v, keys, words)
     quals = set(c.all("qualifier")) - {"history", "chronic", "current"}
@@ -283,11 +290,17 @@ def _condition(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding
             inside = _in_window(v, days, cond.onset, cond.end, active)  # type: ignore[attr-defined]
             if inside is False:
                 continue
-            narrow = quals - {"active"} - set(cond.qualifiers)  # type: ignore[attr-defined]
+            # the stored qualifiers of one condition are alternatives ("newly diagnosed or
+            # flaring"): one stated by the record is enough, a contrary one rules it out
+            narrow = quals - {"active"}
+            stated = set(cond.qualifiers)  # type: ignore[attr-defined]
+            contrary = {q for q in narrow | (quals & {"active"}) if _CONTRARY.get(q, set()) & stated}
+            if contrary and not narrow & stated:
+                continue
             if inside is None:
                 unknown.append(f"{cond.name}: no date to place it in the {days}-day window")  # type: ignore[attr-defined]
-            elif narrow:
-                unknown.append(f"{cond.name}: not stated whether {', '.join(sorted(narrow))}")  # type: ignore[attr-defined]
+            elif narrow and not narrow & stated:
+                unknown.append(f"{cond.name}: not stated whether {' or '.join(sorted(narrow))}")  # type: ignore[attr-defined]
             else:
                 return _f(c, True, f"has {cond.name}", cond.source or cond.name)  # type: ignore[attr-defined]
         if unknown:
@@ -305,7 +318,11 @@ def _condition(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding
     return _f(c, False, f"no {name} in the record", None, assumed=True)
 
 
-_ROLE_EXPOSURE = ("prior-ever", "prior-within-window")
+#: Qualifiers a record's own qualifier rules out (a condition in remission is not flaring).
+_CONTRARY = {
+    "active": {"remission", "inactive"}, "flare": {"remission", "inactive"}, "relapse": {"remission", "inactive"},
+    "new_onset": {"remission", "inactive"}, "refractory": {"remission"}, "remission": {"flare", "active", "relapse"},
+}
 
 
 def _med_matches(c: ConstraintFacts, drugs: set[str], classes: set[str], names: set[str]) -> bool:
