@@ -39,6 +39,9 @@ def test_get_answers_sparql_json_by_default_with_every_row(client, demo_store):
     got = [(b["t"]["value"], b["title"]["value"]) for b in data["results"]["bindings"]]
     assert got == expected
     assert data["results"]["bindings"][0]["t"]["type"] == "uri"
+    counted = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?t a kg:Trial }"}).json()
+    assert counted["results"]["bindings"] == [
+        {"n": {"type": "literal", "value": "4", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}}]
 
 
 def test_post_of_a_query_body_and_of_a_form_in_each_result_format(client, demo_store):

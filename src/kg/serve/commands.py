@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
+from kg import settings as kg_settings
+
 
 @click.command("serve")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("KG_STORE", "kg-store"), show_default="$KG_STORE or ./kg-store",
+              default=lambda: kg_settings.store_dir(), show_default="$KG_STORE or ./kg-store",
               help="Directory of the graph store (opened read-only).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True, help="Port to listen on.")

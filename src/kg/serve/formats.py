@@ -20,8 +20,10 @@ kg.serve.formats.NotAcceptable: none of the accepted types (image/png) can carry
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from rdflib import BNode, Literal, URIRef
 from rdflib.query import Result
 
 from kg.errors import QueryError
@@ -121,6 +123,59 @@ def acceptable_at_all(accept: str | None) -> bool:
     return False
 
 
+_encode_str = json.encoder.encode_basestring  # type: ignore[attr-defined]  # C-accelerated
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def _json_term(term: object) -> str:
+    if isinstance(term, URIRef):
+        return '{"type":"uri","value":' + _encode_str(str(term)) + "}"
+    if isinstance(term, Literal):
+        extra = ""
+        if term.language:
+            extra = ',"xml:lang":' + _encode_str(term.language)
+        elif term.datatype is not None and str(term.datatype) != _XSD_STRING:
+            extra = ',"datatype":' + _encode_str(str(term.datatype))
+        return '{"type":"literal","value":' + _encode_str(str(term)) + extra + "}"
+    if isinstance(term, BNode):
+        return '{"type":"bnode","value":' + _encode_str(str(term)) + "}"
+    raise QueryError(f"cannot write {term!r} as a SPARQL JSON term")
+
+
+def sparql_json(result: Result) -> str:
+    """SPARQL 1.1 Query Results JSON of a SELECT or ASK result, written row by row (rdflib's
+    writer takes ~20 µs a cell: 50 s for the 266k all-pairs conflict rows); each distinct
+    term is encoded once.
+
+    >>> from rdflib import Variable
+    >>> res = Result("SELECT"); res.vars = [Variable("s"), Variable("n")]
+    >>> res.bindings = [{Variable("s"): URIRef("urn:a"), Variable("n"): Literal(2)}, {Variable("n"): Literal("é", lang="fr")}]
+    >>> json.loads(sparql_json(res)) == json.loads(res.serialize(format="json"))
+    True
+    """
+    if result.type == "ASK":
+        return '{"head":{},"boolean":' + ("true" if result.askAnswer else "false") + "}\n"
+    cols = list(result.vars or [])
+    names = [(v, _encode_str(str(v))) for v in cols]
+    seen: dict[int, tuple[object, str]] = {}
+    parts = ['{"head":{"vars":[' + ",".join(n for _, n in names) + ']},"results":{"bindings":[']
+    first = True
+    for row in result.bindings:
+        cells = []
+        for v, name in names:
+            term = row.get(v)
+            if term is None:
+                continue
+            hit = seen.get(id(term))
+            if hit is None or hit[0] is not term:
+                hit = seen[id(term)] = (term, _json_term(term))
+            cells.append(name + ":" + hit[1])
+        parts.append(("" if first else ",\n") + "{" + ",".join(cells) + "}")
+        first = False
+    parts.append("]}}\n")
+    return "".join(parts)
+
+
 def render(result: Result, accept: str | None) -> tuple[bytes, str]:
     """The answer serialized as the client asked: (body, Content-Type header value)."""
     if result.type in ("CONSTRUCT", "DESCRIBE"):
@@ -131,8 +186,8 @@ def render(result: Result, accept: str | None) -> tuple[bytes, str]:
             text = render_sparql(result, fmt.name)
     else:
         fmt = choose(accept, SOLUTIONS)
-        text = render_sparql(result, fmt.name)
+        text = sparql_json(result) if fmt.name == "json" else render_sparql(result, fmt.name)
     return text.encode("utf-8"), f"{fmt.media_type}; charset=utf-8"
 
 
-__all__ = ["GRAPHS", "SOLUTIONS", "Format", "NotAcceptable", "acceptable_at_all", "choose", "parse_accept", "render"]
+__all__ = ["GRAPHS", "SOLUTIONS", "Format", "NotAcceptable", "acceptable_at_all", "choose", "parse_accept", "render", "sparql_json"]

@@ -33,8 +33,7 @@
   }
 
   function exampleText(q, prefixes) {
-    var lines = ["# " + q.name + ": " + q.summary,
-                 "# Called with parameters: " + q.path + (q.params.length ? "?" + q.params.map(function (p) {
+    var lines = ["# Called with parameters: " + q.path + (q.params.length ? "?" + q.params.map(function (p) {
                    return p.name + "=…"; }).join("&") : "")];
     q.params.forEach(function (p) {
       lines.push("#   ?" + p.name + " (" + p.type + ", " + (p.required ? "required" : "optional") + "): " + p.description);
