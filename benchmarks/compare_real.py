@@ -175,9 +175,38 @@ def read_comparables(store: Any, trials: Iterable[str], top: int = TOP) -> dict[
     return out
 
 
+SCREEN = 40  # rows a terminal shows at once: the issue's "default per-trial answer within one screen"
+
+
+def default_answer_rows(store: Any, trials: Iterable[str]) -> dict[str, Any]:
+    """How many rows ``conflicting-exclusions -p trial T`` gives with its defaults, for each trial."""
+    from kg.query.named import run_named
+
+    rows = {}
+    for t in trials:
+        try:
+            rows[t] = len(list(run_named(store, "conflicting-exclusions", {"trial": t}, timeout=300).result.bindings))
+        except Exception as exc:  # an unknown trial or a timeout: say so, keep scoring
+            print(f"warning: conflicting-exclusions {t}: {exc}", file=sys.stderr)
+    vals = sorted(rows.values())
+    if not vals:
+        return {"trials": 0}
+    return {"trials": len(vals), "median": int(statistics.median_low(vals)), "max": vals[-1],
+            f"over_{SCREEN}_rows": sum(1 for v in vals if v > SCREEN)}
+
+
 # ---- judgements -----------------------------------------------------------------------------
 def load_split() -> dict[str, Any]:
     return json.loads((GOLD / "split.json").read_text(encoding="utf-8"))
+
+
+def comparable_trials(split: dict[str, Any]) -> list[str]:
+    """The trials whose top-5 neighbours are judged: the drawn sample and the hand-added stand-ins."""
+    out = []
+    for part in ("comparable_sample", "comparable_sample_added"):
+        for half in ("dev", "test"):
+            out += split.get(part, {}).get(half, [])
+    return out
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -327,14 +356,15 @@ def sample_unjudged(conflicts: list[ConflictItem], judged: dict[tuple[str, ...],
     kind with few items gives its share to the others.
     """
     pools = {}
-    for k in KINDS:
+    kinds = [k for k in KINDS] + sorted({c.kind for c in conflicts} - set(KINDS))  # kinds a newer kg adds
+    for k in kinds:
         pool = sorted((c for c in conflicts if c.kind == k and halves.get(c.trial_a) == half and c.key not in judged),
                       key=lambda c: c.key)
         random.Random(f"{seed}/{k}").shuffle(pool)
         pools[k] = pool
     out: list[ConflictItem] = []
     while len(out) < n and any(pools.values()):
-        for k in KINDS:
+        for k in kinds:
             if pools[k] and len(out) < n:
                 out.append(pools[k].pop(0))
     return out
@@ -359,6 +389,7 @@ def _print(res: dict[str, Any]) -> None:
     print(f"  comparable top-5: {n['relevant']}/{n['judged']} relevant, P {n['precision']}, unjudged {n['unjudged']}, "
           f"trials without neighbour {n['trials_without_neighbour']}")
     print(f"  conflicts per trial (all trials): {res.get('conflicts_per_trial')}")
+    print(f"  rows of the default per-trial answer (sampled trials): {res.get('default_per_trial_answer_rows')}")
     print("  worst errors:")
     for e in res["worst_errors"]:
         if e["what"] == "conflict":
@@ -397,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     store = OxigraphStore(args.store, read_only=True)
     split = load_split()
     halves = {t: v["half"] for t, v in split["trials"].items()}
-    sampled = split["comparable_sample"]["dev"] + split["comparable_sample"]["test"]
+    sampled = comparable_trials(split)
     conflicts = read_conflicts(store)
     judged_c, judged_n = load_conflict_judgements(), load_comparable_judgements()
     comparables = read_comparables(store, sampled)
@@ -411,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
     res["conflicts_total_in_output"] = len(conflicts)
     res["conflicts_total_by_kind"] = dict(sorted(Counter(c.kind for c in conflicts).items()))
     res["conflicts_per_trial"] = distribution(conflicts, sorted(set(_trials_of_store(store)) | set(halves)))
+    res["default_per_trial_answer_rows"] = default_answer_rows(
+        store, [t for t in sampled if halves.get(t) == args.half])
     res["store"] = str(args.store)
     _print(res)
     if not args.no_write:
