@@ -292,8 +292,9 @@ def _therapy_role(c: Any) -> tuple[str, str | None]:
     return "prior-within-window", w.iso
 
 
-def predicted(c: Any) -> Item | None:
-    """One kg constraint in the guide's fields; None for logical groups and "sex: all" (not constraints)."""
+def predicted(c: Any) -> Item | list[Item] | None:
+    """One kg constraint in the guide's fields; None for logical groups and "sex: all" (not constraints),
+    a list where one kg constraint names two of the guide's ("alcohol or drug abuse")."""
     pol = "required" if c.effective_polarity == "inclusion" else "excluded"
     k = c.kind
     if k == "group":
@@ -316,10 +317,10 @@ def predicted(c: Any) -> Item | None:
         return Item("other", "healthy volunteer", pol, phrases=["healthy volunteer"])
     if k == "lab":
         return Item("lab", c.analyte or c.analyte_text, pol, phrases=[c.analyte, c.analyte_text],
-                    **_quantity_fields(c.quantity))
+                    exceptions=[e.name for e in getattr(c, "exceptions", ())], **_quantity_fields(c.quantity))
     if k == "score":
         return Item("score", c.instrument or c.instrument_text, pol, phrases=[c.instrument, c.instrument_text],
-                    **_quantity_fields(c.quantity))
+                    exceptions=[e.name for e in getattr(c, "exceptions", ())], **_quantity_fields(c.quantity))
     if k == "condition":
         w = c.window
         return Item("condition", c.name, pol, phrases=[c.name, c.condition, c.classification or ""],
@@ -335,7 +336,8 @@ def predicted(c: Any) -> Item | None:
                     **({"comparator": d.comparator, "value": d.value, "unit": d.unit} if d else {}))
     if k == "infection":
         return Item("infection", c.pathogen, pol, phrases=[c.pathogen, c.marker or "", c.text],
-                    qualifiers=[x for x in (c.status, c.result) if x])
+                    qualifiers=[x for x in (c.status, c.result) if x],
+                    exceptions=[e.name for e in getattr(c, "exceptions", ())])
     if k == "reproductive":
         return Item("reproductive", c.topic, pol, phrases=[c.topic.replace("_", " ")])
     if k == "consent":
@@ -345,8 +347,12 @@ def predicted(c: Any) -> Item | None:
         return Item("other", "investigational trial", pol, phrases=["investigational trial"],
                     window=w.iso if w and not w.ever else None)
     if k == "substance_use":
+        w = c.window
+        win = w.iso if w and not w.ever else None
+        if c.substance == "alcohol_or_drug":  # one kg constraint that names both: two in the guide
+            return [Item("condition", label, pol, phrases=[label], window=win) for label in ("alcohol abuse", "drug abuse")]
         label = _SUBSTANCE.get(c.substance, c.substance + " abuse")
-        return Item("condition", label, pol, phrases=[label])
+        return Item("condition", label, pol, phrases=[label], window=win)
     return Item("other", k, pol, phrases=[k])
 
 
@@ -464,7 +470,9 @@ def score(half: str, worst: int = 10) -> dict[str, Any]:
                 continue
             for k in parse_criterion(c.text, c.polarity, scope):
                 item = predicted(k)
-                if item is not None:
+                if isinstance(item, list):
+                    pooled[best].extend(item)
+                elif item is not None:
                     pooled[best].append(item)
         for i, gc in enumerate(gcrit):
             gold = [Item.from_json(x) for x in gc["constraints"]]

@@ -67,3 +67,23 @@ def test_state_words_stay_in_the_phrase_as_written() -> None:
 def test_a_coordinated_site_shares_the_head() -> None:
     names = {c.name for c in _of("Ovarian or endometrial cancer", "exclusion", ConditionConstraint)}
     assert names == {"ovarian cancer", "endometrial cancer"}
+
+
+def test_unless_condition_is_an_exception_of_the_threshold_not_a_requirement() -> None:
+    out = parse_criterion("Serum bilirubin < 1.5 mg/dL (unless due to Gilbert's syndrome or hemolysis)", "inclusion")
+    assert [c.kind for c in out] == ["lab"]
+    names = [x.name for x in out[0].exceptions]
+    assert any("gilbert" in n for n in names) and "hemolysis" in names
+
+
+def test_a_relaxed_threshold_note_excepts_the_clause_before() -> None:
+    out = parse_criterion("AST and ALT <= 3 x ULN. NOTE: <= 5 x ULN is acceptable if liver metastases are present.",
+                          "inclusion")
+    labs = [c for c in out if c.kind == "lab" and c.quantity and c.quantity.value == 3.0]
+    assert len(labs) == 2 and all("liver metastases" in [x.name for x in c.exceptions] for c in labs)
+    assert not [c for c in out if isinstance(c, ConditionConstraint)]
+
+
+def test_a_condition_outside_any_exception_region_stays_a_condition() -> None:
+    out = parse_criterion("Creatinine < 2 mg/dL and no liver metastases", "inclusion")
+    assert any(isinstance(c, ConditionConstraint) for c in out)

@@ -148,6 +148,7 @@ class LabConstraint(Constraint):
     quantity: Quantity | None = None
     formula: str | None = None  # MDRD, CKD-EPI, Cockcroft-Gault
     qualitative: str | None = None  # "elevated", "abnormal", "positive"
+    exceptions: tuple[Excerpt, ...] = ()  # "unless Gilbert's syndrome": patients the threshold does not hold for
 
 
 @dataclass
@@ -159,6 +160,7 @@ class ScoreConstraint(Constraint):
     instrument_text: str = ""
     quantity: Quantity | None = None
     organ: str | None = None
+    exceptions: tuple[Excerpt, ...] = ()
 
 
 @dataclass
@@ -223,6 +225,7 @@ class InfectionConstraint(Constraint):
     result: str | None = None  # positive | negative
     status: str | None = None  # active | latent | chronic | history
     window: TimeWindow | None = None
+    exceptions: tuple[Excerpt, ...] = ()  # "unless vaccinated"
 
 
 @dataclass

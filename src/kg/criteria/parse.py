@@ -59,6 +59,7 @@ from kg.criteria.diseases import DISEASE_GATE as _DISEASE_GATE  # the names ment
 from kg.criteria.diseases import DISEASE_RE as _DISEASE_RE
 from kg.criteria.diseases import DISEASES as _DISEASES
 from kg.criteria.diseases import disease_name  # noqa: F401  (kg.criteria.parse.disease_name stays importable)
+from kg.criteria.exceptions import attach as attach_exceptions
 from kg.criteria.merge import merge_repeats
 from kg.criteria.specific import STOP_WORDS, modifiers_start, phrase_start, specific_name
 
@@ -1323,7 +1324,7 @@ _MOD_STOP = frozenset(
     "no not any with without of or and the a an to in on for by from at as is are was were be been has have had having "
     "patients patient subjects subject participants participant who which that must should history prior previous "
     "known current currently evidence presence diagnosis diagnosed documented suspected other including include such e.g "
-    "eg i.e ie than if due other clinical clinically significant".split())
+    "eg i.e ie than if due other clinical clinically significant unless except excluding when".split())
 #: A head noun with only vague modifiers names no particular condition.
 _VAGUE = re.compile(
     r"(?:(?:laboratory|lab|medical|other|concurrent|intercurrent|serious|severe|major|minor|significant|relevant|"
@@ -1739,6 +1740,7 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
         kept = _listed_agent(text, polarity, scope)
     if scope:
         kept = _apply_scope(text, scope, kept)
+    kept = attach_exceptions(text, clauses, kept)
     kept = merge_repeats(kept)
     for c in kept:
         c.text = text[c.span[0]:c.span[1]]

@@ -178,12 +178,14 @@ def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> Non
         _add_opt(g, node, V.qualitativeValue, c.qualitative)
         if c.quantity:
             _quantity(g, node, c.quantity)
+        _excerpts(g, node, "exception", V.hasException, V.ConstraintException, c.exceptions)
     elif isinstance(c, ScoreConstraint):
         _add_opt(g, node, V.instrument, c.instrument)
         _add_opt(g, node, V.instrumentText, c.instrument_text)
         _add_opt(g, node, V.organScope, c.organ)
         if c.quantity:
             _quantity(g, node, c.quantity)
+        _excerpts(g, node, "exception", V.hasException, V.ConstraintException, c.exceptions)
     elif isinstance(c, ConditionConstraint):
         _add_opt(g, node, V.conditionText, c.condition)
         _add_opt(g, node, V.normalizedName, c.name)
@@ -224,6 +226,7 @@ def _specific(g: Graph, node: URIRef, c: Constraint, nodes: list[URIRef]) -> Non
         _add_opt(g, node, V.testResult, c.result)
         _add_opt(g, node, V.infectionStatus, c.status)
         _window(g, node, c.window)
+        _excerpts(g, node, "exception", V.hasException, V.ConstraintException, c.exceptions)
     elif isinstance(c, ReproductiveConstraint):
         _add_opt(g, node, V.reproductiveTopic, c.topic)
         _window(g, node, c.window)

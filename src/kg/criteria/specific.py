@@ -29,7 +29,7 @@ STOP_WORDS = frozenset("""
 no not any with without of or and the a an to in on for by from at as is are was were be been has have had having
 patients patient subjects subject participants participant who which that must should history prior previous
 previously known current currently evidence presence diagnosis diagnosed documented suspected other others
-including include such e.g eg i.e ie than if due clinical clinically significant active inactive untreated treated
+including include such e.g eg i.e ie than if due unless except excluding when clinical clinically significant active inactive untreated treated
 metastatic unresectable advanced recurrent relapsed refractory progressive confirmed proven histologically
 cytologically pathologically histological cytological pathologic pathological newly new early late stage
 locally local regional distant systemic concurrent concomitant invasive malignant serious severe uncontrolled
@@ -63,7 +63,8 @@ def modifiers_start(text: str, head: int, most: int = 4) -> int:
 _PHRASE_STOP = frozenset("""
 no not any with without of for by from at as is are was were be been has have had having to in on the a an
 patients patient subjects subject participants participant who which that must should history diagnosis
-diagnosed evidence presence known suspected other including such e.g eg i.e ie than if due
+diagnosed evidence presence known suspected other including such e.g eg i.e ie than if due unless except excluding
+when
 """.split())
 
 
