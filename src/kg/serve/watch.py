@@ -4,7 +4,8 @@ Every query the endpoint runs is a forked child of the server (:mod:`kg.query.li
 small machine one runaway query (a cross product running to its time limit) would take a
 whole core from the short ones; once a child has run ``after`` seconds it is reniced to 19,
 so the kernel gives short queries the CPU first and the long one what is left. The time
-limit still ends it.
+limit still ends it. Only forks are touched (children with the server's own command line),
+never a program the server's process started.
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ class Reprioritizer:
         now = time.time()
         done = []
         try:
-            children = psutil.Process(os.getpid()).children()
+            me = psutil.Process(os.getpid())
+            children, mine = me.children(), me.cmdline()
         except psutil.Error:
             return done
         alive = set()
@@ -50,7 +52,8 @@ class Reprioritizer:
             if child.pid in self.reniced:
                 continue
             try:
-                if now - child.create_time() >= self.after:
+                # a query child is a fork (our command line); a program this process started is not one
+                if now - child.create_time() >= self.after and child.cmdline() == mine:
                     child.nice(NICEST)
                     self.reniced.add(child.pid)
                     done.append(child.pid)
