@@ -87,3 +87,15 @@ def test_a_relaxed_threshold_note_excepts_the_clause_before() -> None:
 def test_a_condition_outside_any_exception_region_stays_a_condition() -> None:
     out = parse_criterion("Creatinine < 2 mg/dL and no liver metastases", "inclusion")
     assert any(isinstance(c, ConditionConstraint) for c in out)
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("No prior systemic chemotherapy", "systemic"),
+    ("No concurrent palliative radiotherapy", "palliative"),
+    ("Prior extensive abdominal surgery", "abdominal"),
+])
+def test_therapy_phrase_keeps_route_intent_and_site(text: str, word: str) -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    (t,) = _of(text, "exclusion", TherapyConstraint)
+    assert word in t.therapy.lower()

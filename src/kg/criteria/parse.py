@@ -61,7 +61,7 @@ from kg.criteria.diseases import DISEASES as _DISEASES
 from kg.criteria.diseases import disease_name  # noqa: F401  (kg.criteria.parse.disease_name stays importable)
 from kg.criteria.exceptions import attach as attach_exceptions
 from kg.criteria.merge import merge_repeats
-from kg.criteria.specific import STOP_WORDS, modifiers_start, phrase_start, specific_name
+from kg.criteria.specific import STOP_WORDS, modifiers_start, phrase_start, specific_name, therapy_phrase_start
 
 #: Texts longer than this are parsed on their first MAX_CHARS characters only (keeps the
 #: worst case bounded; real criteria are far shorter).
@@ -912,7 +912,7 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                     window = TimeWindow(days=units.duration_days(n, unit), iso=_iso(n, unit), direction="before",
                                         span=(wash.start(), wash.end()))
             dose = _dose(text, a, b)
-            common = dict(text="", therapy=text[s:e], name=name, is_class=is_class, members=mem, exceptions=exc,
+            common = dict(text="", therapy=text[max(a, therapy_phrase_start(text, s)):e], name=name, is_class=is_class, members=mem, exceptions=exc,
                           dose=dose, confidence=0.8 if is_class else 0.85)
             if bg:
                 md = _MIN_DUR.search(text, e, b)

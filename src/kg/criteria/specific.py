@@ -96,6 +96,36 @@ def phrase_start(text: str, start: int, most: int = 5) -> int:
     return pos
 
 
+#: Words that narrow a therapy or procedure: route, intent, dose, extent and body site
+#: ("systemic chemotherapy", "palliative radiotherapy", "pelvic or abdominal radiation").
+THERAPY_QUALIFIERS = frozenset("""
+systemic oral intravenous iv topical inhaled intranasal intra-articular intraarticular intramuscular subcutaneous
+parenteral local regional palliative adjuvant adjunctive neoadjuvant curative definitive prophylactic maintenance
+induction salvage consolidation high-dose low-dose extensive major minor abdominal pelvic thoracic chest cranial
+cerebral whole-brain brain spinal lumbar cardiac heart gastrointestinal radical external external-beam
+stereotactic hormonal targeted experimental
+""".split())
+
+
+def therapy_phrase_start(text: str, start: int, most: int = 4) -> int:
+    """Start of a therapy phrase as written: its route, intent, dose and site words before ``start``.
+
+    >>> t = "No prior pelvic or abdominal radiation therapy"
+    >>> t[therapy_phrase_start(t, t.index("radiation")):]
+    'pelvic or abdominal radiation therapy'
+    >>> t = "Receiving corticosteroids"
+    >>> therapy_phrase_start(t, t.index("cortico")) == t.index("cortico")
+    True
+    """
+    pos = start
+    for _ in range(most):
+        m = re.search(r"([A-Za-z][\w-]*)\s+(?:(?:or|and|and/or)\s+)?$", text[max(0, pos - 40):pos])
+        if not m or m.group(1).lower() not in THERAPY_QUALIFIERS:
+            break
+        pos = max(0, pos - 40) + m.start(1)
+    return pos
+
+
 def specific_name(phrase: str) -> str:
     """A phrase as a normalised name: lower case, one space between words, plural head singular.
 
