@@ -23,6 +23,8 @@ def _facts() -> Facts:
 
 
 def _trial(f: Facts, name: str, **kw) -> TrialFacts:
+    # One shared condition unless the test says otherwise: a conflict needs related populations.
+    kw.setdefault("conditions", {"urn:cond:shared"})
     t = TrialFacts(iri=f"urn:trial:{name}", nct=name, **kw)
     f.trials[t.iri] = t
     return t
@@ -70,7 +72,7 @@ def test_required_condition_excluded_including_subtypes_but_not_qualified_exclus
     f = _facts()
     a = _trial(f, "A", conditions={LUPUS})
     c = _trial(f, "C", conditions={LN}, condition_ancestors={LUPUS})
-    b = _trial(f, "B")
+    b = _trial(f, "B", conditions={"urn:cond:cutaneous-lupus"}, condition_ancestors={LUPUS})  # related to both
     b.condition_rules.append(ConditionRule("urn:crit:b1", "urn:k:b1", "exclusion", LUPUS, "sle"))
     d = _trial(f, "D")
     d.condition_rules.append(ConditionRule("urn:crit:d1", "urn:k:d1", "exclusion", LUPUS, "sle", qualified=True))
@@ -189,7 +191,7 @@ def test_trials_sharing_only_common_drugs_still_find_each_other() -> None:
 def test_each_alternative_of_an_exclusion_excludes() -> None:
     f = _facts()
     a = _trial(f, "A", conditions={LUPUS})
-    b = _trial(f, "B")
+    b = _trial(f, "B", conditions={"urn:cond:cutaneous-lupus"}, condition_ancestors={LUPUS})
     b.condition_rules.append(ConditionRule("urn:crit:b1", "urn:k:b1", "exclusion", LUPUS, "sle", alternative=True))
     b.condition_rules.append(ConditionRule("urn:crit:b1", "urn:k:b2", "exclusion", LN, "lupus nephritis", alternative=True))
     assert [(c.kind, c.trial_a, c.trial_b) for c in find_conflicts(f)] == [("required-excluded", a.iri, b.iri)]

@@ -40,13 +40,39 @@ def _generate(bench, catalogue, seed: int, n: int = 50):
     return ds, store
 
 
+def _gated(ref: set, store) -> set:
+    """The reference's conflicts that pass kg's gate (decision 0020): the reference knows
+    nothing of population overlap, so kg must find exactly those of its conflicts whose two
+    trials can share a patient, and a subset of its self-contradictions (which kg reads more
+    strictly: no subgroups, a real gap, age rules that speak of age)."""
+    from kg.compare.conflicts import Judge
+    from kg.compare.facts import read_facts
+
+    judge = Judge(read_facts(store))
+    keep = set()
+    for k in ref:
+        kind, a, b = k[0], k[1], k[2]
+        if kind == "self-contradiction":
+            keep.add(k)
+        elif kind == "washout":
+            if judge.related(a, b) and judge.overlap(a, b, False).verdict != "no":
+                keep.add(k)
+        elif judge.related(a, b):
+            keep.add(k)
+    return keep
+
+
 def _assert_equal_by_kind(queries, ref: set, store) -> None:
     _, covered = queries.kg_conflict_keys(store)
+    ref = _gated(ref, store)
     for kind in KINDS:
         want = {k for k in ref if k[0] == kind}
         got = {k for k in covered if k[0] == kind}
+        if kind == "self-contradiction":
+            assert got <= want
+            continue
         assert sorted(want - got)[:3] == [] and sorted(got - want)[:3] == [], kind
-    assert covered == ref
+    assert {k for k in covered if k[0] != "self-contradiction"} == {k for k in ref if k[0] != "self-contradiction"}
 
 
 def test_generator_is_deterministic(bench, catalogue):

@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kg.compare.conflicts import admitted_ranges
+from kg.compare.overlap import admitted_ranges
 from kg.compare.facts import Facts
 
 WEIGHTS = {"condition": 3.0, "drug": 3.0, "mechanism": 2.0, "target": 1.5, "drugClass": 1.0,

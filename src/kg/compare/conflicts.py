@@ -24,6 +24,7 @@ on its own.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import defaultdict
@@ -31,6 +32,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from kg.compare.facts import Facts, RangeRule, TherapyRule, TrialFacts
+from kg.compare.overlap import Interval, Overlap, admitted_ranges, disjoint, population_overlap, relation, relevance
+
+_Interval = Interval  # the name this module used before kg.compare.overlap held it
+_disjoint = disjoint
+__all__ = ["Conflict", "Judge", "admitted_ranges", "find_conflicts", "washout_conflicts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +55,10 @@ class Conflict:
     ever: bool = False
     explanation: str = ""
     window: str | None = None  # the window as written (xsd:duration), for people
+    #: How much the conflict matters to a patient, on a fixed 0-1 scale (kg.compare.overlap.relevance),
+    #: and its parts in words. Not part of the key: a conflict stays the same node when it moves.
+    relevance: float = 0.0
+    relevance_text: str = ""
 
     @property
     def key(self) -> str:
@@ -81,6 +91,55 @@ def window_text(days: int | None, ever: bool, duration: str | None = None) -> st
     return f"{days} days"
 
 
+class Judge:
+    """Whether a pair of trials can share a patient, asked once per pair (cached): the gate a
+    conflict between two trials must pass, and the relevance it is ranked by.
+
+    A conflict is kept only where it can bite a patient: the two trials' conditions are
+    related (kg.compare.overlap.relation: the same, a parent or subtype, or siblings under a
+    specific heading) and, for a washout, the populations are not separated by another rule
+    (a participant of A could otherwise enter B). ``trials``: the facts the verdicts are
+    read from (the full facts, when the generators are given narrowed copies)."""
+
+    def __init__(self, f: Facts, trials: dict[str, TrialFacts] | None = None) -> None:
+        self.f = f
+        self.trials = trials if trials is not None else f.trials
+        self._overlap: dict[tuple[str, str, bool], Overlap] = {}
+        self._ranges: dict[str, dict] = {}  # type: ignore[type-arg]
+        self._relation: dict[tuple[str, str], str] = {}
+
+    def overlap(self, a: str, b: str, therapy: bool = True) -> Overlap:
+        key = (a, b, therapy)
+        found = self._overlap.get(key)
+        if found is None:
+            ta, tb = self.trials[a], self.trials[b]
+            for t in (ta, tb):
+                if t.iri not in self._ranges:
+                    self._ranges[t.iri] = admitted_ranges(t)
+            found = self._overlap[key] = population_overlap(self.f, ta, tb, self._ranges, therapy)
+        return found
+
+    def related(self, a: str, b: str) -> bool:
+        return self.relation_level(a, b) != "none"
+
+    def relation_level(self, a: str, b: str) -> str:
+        key = (a, b) if a < b else (b, a)
+        found = self._relation.get(key)
+        if found is None:
+            found = self._relation[key] = relation(self.f, self.trials[a], self.trials[b]).level
+        return found
+
+    def rank(self, c: Conflict) -> Conflict:
+        """``c`` with its relevance."""
+        ta, tb = self.trials[c.trial_a], self.trials[c.trial_b]
+        separates = c.kind in ("required-excluded", "numeric-range")
+        if ta is tb:
+            return dataclasses.replace(c, relevance=1.0, relevance_text="within one trial")
+        ov = self.overlap(c.trial_a, c.trial_b, c.kind != "washout")
+        r = relevance(self.f, ta, tb, ov, separates)
+        return dataclasses.replace(c, relevance=r.score, relevance_text=r.text)
+
+
 def _covers(f: Facts, rule: object, drug: str) -> str | None:
     """The concept (the drug, or one of its classes) through which ``rule`` catches ``drug``."""
     classes = f.drug_classes.get(drug, set())
@@ -94,8 +153,11 @@ def _covers(f: Facts, rule: object, drug: str) -> str | None:
     return None
 
 
-def washout_conflicts(f: Facts) -> Iterator[Conflict]:
-    """Kind (a): A gives or requires a drug that B's exclusion catches."""
+def washout_conflicts(f: Facts, judge: Judge | None = None) -> Iterator[Conflict]:
+    """Kind (a): A gives or requires a drug that B's exclusion of prior exposure catches,
+    where A's participants are B's candidates (related conditions, populations not
+    separated by another rule: see :class:`Judge`)."""
+    judge = judge or Judge(f)
     # Index B's exclusions by what they name: a drug or a class.
     by_drug: dict[str, list[tuple[TrialFacts, TherapyRule]]] = defaultdict(list)
     by_class: dict[str, list[tuple[TrialFacts, TherapyRule]]] = defaultdict(list)
@@ -144,9 +206,13 @@ def washout_conflicts(f: Facts) -> Iterator[Conflict]:
                 # is the sharper reason, then the smaller class IRI (as in _covers).
                 if held is None or (concept != drug, concept) < (held[0] != drug, held[0]):
                     caught[drug] = (concept, iv, crit_a)
+        fits: dict[str, bool] = {}
         for key in sorted(hits):
             tb, rules, caught = hits[key]
-            yield _washout(f, ta, tb, _binding(rules.values()), [(d, *caught[d]) for d in sorted(caught)])
+            if tb.iri not in fits:
+                fits[tb.iri] = judge.related(ta.iri, tb.iri) and judge.overlap(ta.iri, tb.iri, False).verdict != "no"
+            if fits[tb.iri]:
+                yield judge.rank(_washout(f, ta, tb, _binding(rules.values()), [(d, *caught[d]) for d in sorted(caught)]))
 
 
 def _binding(rules: Iterable[TherapyRule]) -> TherapyRule:
@@ -209,8 +275,11 @@ def _reasons(t: TrialFacts) -> Iterator[tuple[str, tuple[int, str], str | None]]
         yield c, (2, ""), None
 
 
-def condition_conflicts(f: Facts) -> Iterator[Conflict]:
-    """Kind (b) for conditions: A's participants all have what B excludes outright."""
+def condition_conflicts(f: Facts, judge: Judge | None = None) -> Iterator[Conflict]:
+    """Kind (b) for conditions: A's participants all have what B excludes outright, and A's
+    condition is related to B's (a lymphoma trial is no diabetes trial's candidate, whatever
+    the diabetes trial says about malignancy)."""
+    judge = judge or Judge(f)
     excluded: dict[str, list[tuple[TrialFacts, str]]] = defaultdict(list)
     for tb in _trials(f):
         for r in tb.condition_rules:
@@ -226,45 +295,15 @@ def condition_conflicts(f: Facts) -> Iterator[Conflict]:
                 if tb.iri == ta.iri:
                     continue
                 held = best.get((tb.iri, crit_b))
+                if held is None and not judge.related(ta.iri, tb.iri):
+                    continue
                 if held is None or (rank, key) < (held[0], held[1]):
                     best[tb.iri, crit_b] = (rank, key, crit_a, tb)
         for pair in sorted(best):
             rank, key, crit_a, tb = best[pair]
             why = ("studies", "requires", "studies a form of")[rank[0]]
-            yield Conflict("required-excluded", ta.iri, tb.iri, pair[1], crit_a, (), (key,), f.label(key), explanation=(
-                f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both"))
-
-
-@dataclass
-class _Interval:
-    low: float = -math.inf
-    high: float = math.inf
-    low_incl: bool = True
-    high_incl: bool = True
-    low_rule: RangeRule | None = None
-    high_rule: RangeRule | None = None
-
-    def narrow(self, r: RangeRule) -> None:
-        # An end is tighter at a tighter value, or open where the held one is closed. When two
-        # rules set the same end, the one kept names the conflict (its criterion, its kind): a
-        # fixed rank chooses it, not the order the store returned rows.
-        low, held_low = (r.low, not r.low_incl), (self.low, not self.low_incl)
-        if low > held_low or (low == held_low and self.low_rule is not None and _tie_first(r, self.low_rule)):
-            self.low, self.low_incl, self.low_rule = r.low, r.low_incl, r
-        high, held_high = (-r.high, not r.high_incl), (-self.high, not self.high_incl)
-        if high > held_high or (high == held_high and self.high_rule is not None and _tie_first(r, self.high_rule)):
-            self.high, self.high_incl, self.high_rule = r.high, r.high_incl, r
-
-    @property
-    def empty(self) -> bool:
-        return self.low > self.high or (self.low == self.high and not (self.low_incl and self.high_incl))
-
-
-def _tie_first(r: RangeRule, held: RangeRule) -> bool:
-    """Whether ``r`` ranks before ``held`` among rules setting the same end: an exclusion
-    first (what a trial turns away is the sharper reason), then the smaller criterion IRI."""
-    return (r.polarity != "exclusion", r.criterion, r.constraint) < (
-        held.polarity != "exclusion", held.criterion, held.constraint)
+            yield judge.rank(Conflict("required-excluded", ta.iri, tb.iri, pair[1], crit_a, (), (key,), f.label(key), explanation=(
+                f"{ta.name} {why} {f.label(key)}, which {tb.name} excludes: no patient can be in both")))
 
 
 def _fmt(x: float) -> str:
@@ -282,28 +321,11 @@ def _show(iv: _Interval, unit: str) -> str:
     return f"{_fmt(iv.low)}–{_fmt(iv.high)}{u}"
 
 
-def admitted_ranges(t: TrialFacts) -> dict[tuple[str, str], _Interval]:
-    """(dimension, unit) -> the interval every rule of ``t`` admits together."""
-    out: dict[tuple[str, str], _Interval] = {}
-    for r in t.ranges:
-        if r.alternative and r.polarity == "inclusion":
-            continue  # one of several admitted alternatives; each alternative exclusion still applies
-        out.setdefault((r.dimension, r.unit), _Interval()).narrow(r)
-    return out
-
-
-def _disjoint(a: _Interval, b: _Interval) -> tuple[RangeRule | None, RangeRule | None] | None:
-    """The binding rules (A's, B's) when the intervals do not overlap."""
-    if a.high < b.low or (a.high == b.low and not (a.high_incl and b.low_incl)):
-        return a.high_rule, b.low_rule
-    if b.high < a.low or (b.high == a.low and not (b.high_incl and a.low_incl)):
-        return a.low_rule, b.high_rule
-    return None
-
-
-def range_conflicts(f: Facts) -> Iterator[Conflict]:
+def range_conflicts(f: Facts, judge: Judge | None = None) -> Iterator[Conflict]:
     """Kinds (b) for laboratory ranges and (c): admitted intervals that do not overlap,
-    between trials that share a condition (or a subtype or parent of one)."""
+    between trials that share a condition (or a subtype or parent of one) that is not a
+    broad heading (see :func:`kg.compare.overlap.relation`)."""
+    judge = judge or Judge(f)
     ranges = {iri: admitted_ranges(t) for iri, t in f.trials.items()}
     groups: dict[str, list[str]] = defaultdict(list)
     direct: dict[str, set[str]] = defaultdict(set)
@@ -350,7 +372,8 @@ def range_conflicts(f: Facts) -> Iterator[Conflict]:
                     if hit is None:
                         continue
                     done.add((pair, dim))
-                    yield _range_conflict(f, ia, ib, dim, ranges[ia][dim], ivb, hit)
+                    if judge.related(ia, ib):
+                        yield judge.rank(_range_conflict(f, ia, ib, dim, ranges[ia][dim], ivb, hit))
 
 
 def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Interval, ivb: _Interval,
@@ -368,20 +391,56 @@ def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Inte
                                 f"{_show(ivb, dim[1])}: no value meets both")
 
 
+#: Words that put a criterion under one subgroup of a trial's participants (a cohort, an arm, a
+#: part, an age group, "if ..."): two such rules need not apply to the same participant.
+_SUBGROUP = re.compile(
+    r"\b(?:cohorts?|groups?|arms?|parts?|strat(?:um|a)|sub-?stud(?:y|ies)|stud(?:y|ies)\s*#|experiment|regimens?|"
+    r"for (?:children|adults|participants|patients|subjects|those|women|men|boys|girls)|if|when|"
+    r"children|pediatric|paediatric|adolescents?|infants?|sibling|donors?|mothers?|partners?)\b", re.I)
+
+
+#: A criterion read as an age rule must speak of age ("no smoking in the last 3 years" does not).
+_AGE_WORDS = re.compile(r"\bage[sd]?\b|years? old|\bolder\b|\byounger\b|\badults?\b|\bbirth", re.I)
+#: Analyte names too generic to compare two rules on ("score" of two different instruments).
+_GENERIC = frozenset({"lab:score", "lab:level", "lab:value", "lab:count", "lab:ratio", "lab:index"})
+
+
+def subgroup(text: str) -> bool:
+    """Whether a criterion speaks of one subgroup of the participants only.
+
+    >>> subgroup("Cohort 1: currently receiving alectinib"), subgroup("Age 18 to 40.")
+    (True, False)
+    """
+    return bool(_SUBGROUP.search(text))
+
+
 def self_contradictions(f: Facts) -> Iterator[Conflict]:
-    """Kind (d): inside one trial, an inclusion and an exclusion no patient meets together."""
+    """Kind (d): inside one trial, an inclusion and an exclusion no patient meets together.
+
+    Only rules that truly apply to the same participant: an inclusion against an exclusion
+    (two inclusions are mostly cohorts), neither of them about a subgroup (:func:`subgroup`),
+    with a gap between what they admit (an exclusion of the inclusion's complement that
+    meets it at one boundary is a reading of "18 to 70" / "under 18 or over 70", not a
+    contradiction), and age rules the registry's age bounds do not contradict."""
+    text = f.criterion_text
     for t in _trials(f):
         ranges = admitted_ranges(t)
         for dim, unit in sorted(k for k, iv in ranges.items() if iv.empty):
             iv = ranges[dim, unit]
-            if iv.low_rule and iv.high_rule and iv.low_rule.criterion != iv.high_rule.criterion:
-                inc, exc = iv.low_rule, iv.high_rule
-                if inc.polarity == "exclusion":
-                    inc, exc = exc, inc
-                yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, (), (),
-                               dim.split(":", 1)[-1], explanation=f"{dim}: {t.name}'s criteria admit no value "
-                                           f"(from {_fmt(iv.low)} up, and up to {_fmt(iv.high)})")
-        needs = [r for r in t.therapy if r.background and r.polarity == "inclusion" and not r.alternative]
+            lo, hi = iv.low_rule, iv.high_rule
+            if not (lo and hi and lo.criterion != hi.criterion and {lo.polarity, hi.polarity} == {"inclusion", "exclusion"}):
+                continue
+            if not iv.low > iv.high or subgroup(text.get(lo.criterion, "")) or subgroup(text.get(hi.criterion, "")):
+                continue
+            if dim in _GENERIC or (dim == "age" and not all(_AGE_WORDS.search(text.get(r.criterion, "")) for r in (lo, hi))):
+                continue
+            inc, exc = (lo, hi) if lo.polarity == "inclusion" else (hi, lo)
+            yield Conflict("self-contradiction", t.iri, t.iri, exc.criterion, inc.criterion, (), (),
+                           dim.split(":", 1)[-1], explanation=f"{dim}: {t.name}'s criteria admit no value "
+                           f"(from {_fmt(iv.low)} up, and up to {_fmt(iv.high)})", relevance=1.0,
+                           relevance_text="within one trial")
+        needs = [r for r in t.therapy if r.background and r.polarity == "inclusion" and not r.alternative
+                 and not subgroup(text.get(r.criterion, ""))]
         if not needs:
             continue
         therapy = sorted(t.therapy, key=lambda r: (r.criterion, r.constraint))
@@ -389,12 +448,15 @@ def self_contradictions(f: Facts) -> Iterator[Conflict]:
             for rule in therapy:
                 if rule.polarity != "exclusion" or rule.background or rule.criterion == need.criterion:
                     continue
+                if subgroup(text.get(rule.criterion, "")):
+                    continue
                 for d in sorted(need.drugs):  # the first drug caught names the conflict
                     concept = _covers(f, rule, d)
                     if concept is not None:
                         yield Conflict("self-contradiction", t.iri, t.iri, rule.criterion, need.criterion, (),
                                        (concept,), f.label(concept), explanation=f"{t.name} requires background {f.label(d)} "
-                                                               f"and excludes {f.label(concept)}")
+                                                               f"and excludes {f.label(concept)}", relevance=1.0,
+                                       relevance_text="within one trial")
                         break
 
 
@@ -403,11 +465,12 @@ def find_conflicts(f: Facts, kinds: tuple[str, ...] | None = None) -> list[Confl
     wanted = set(kinds) if kinds else {"washout", "required-excluded", "numeric-range", "self-contradiction"}
     out: dict[str, Conflict] = {}
     parts = []
+    judge = Judge(f)
     if "washout" in wanted:
-        parts.append(washout_conflicts(f))
+        parts.append(washout_conflicts(f, judge))
     if wanted & {"required-excluded", "numeric-range"}:
-        parts.append(condition_conflicts(f))
-        parts.append(range_conflicts(f))
+        parts.append(condition_conflicts(f, judge))
+        parts.append(range_conflicts(f, judge))
     if "self-contradiction" in wanted:
         parts.append(self_contradictions(f))
     for part in parts:

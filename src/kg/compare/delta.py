@@ -24,7 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 
-from kg.compare.conflicts import Conflict, find_conflicts, washout_conflicts
+from kg.compare.conflicts import Conflict, Judge, find_conflicts, washout_conflicts
 from kg.compare.facts import Facts, TrialFacts
 
 
@@ -148,8 +148,9 @@ def changed_conflicts(f: Facts, changed: Iterable[str]) -> tuple[list[Conflict],
     as_a = {i: t if i in changed else dataclasses.replace(t, therapy=[r for r in t.therapy if not _excludes(r)])
             for i, t in scope.trials.items()}
     found: dict[str, Conflict] = {}
+    judge = Judge(scope)  # verdicts read from the whole facts of each trial, not the narrowed copies
     for trials in (as_b, as_a):
-        for c in washout_conflicts(dataclasses.replace(scope, trials=trials)):
+        for c in washout_conflicts(dataclasses.replace(scope, trials=trials), judge):
             if c.trial_a in changed or c.trial_b in changed:
                 found.setdefault(c.key, c)
     # Washout keys start with their kind, so they never meet the other kinds' keys.

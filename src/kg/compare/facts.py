@@ -80,6 +80,28 @@ class RangeRule:
 
 
 @dataclass
+class SexRule:
+    """A sex constraint of a criterion: the sex it admits (or, effectively excluded, rules out)."""
+
+    criterion: str
+    constraint: str
+    polarity: str
+    sex: str  # "female", "male" or "all"
+    alternative: bool = False
+
+
+@dataclass
+class ReproductiveRule:
+    """A reproductive constraint: pregnancy, lactation, planned pregnancy, contraception, ..."""
+
+    criterion: str
+    constraint: str
+    polarity: str
+    topic: str
+    alternative: bool = False
+
+
+@dataclass
 class TrialFacts:
     """One trial as kg.compare sees it."""
 
@@ -95,6 +117,18 @@ class TrialFacts:
     therapy: list[TherapyRule] = field(default_factory=list)
     condition_rules: list[ConditionRule] = field(default_factory=list)
     ranges: list[RangeRule] = field(default_factory=list)
+    # The registry's own eligibility fields and the trial's context (kg.compare.overlap).
+    sex: str | None = None  # "all", "female", "male" (the registry's field)
+    age_min: float | None = None  # years, the registry's structured bounds
+    age_max: float | None = None
+    healthy: bool | None = None  # accepts healthy volunteers
+    start: str | None = None  # ISO date (or year-month) as the registry gives it
+    end: str | None = None  # completion date
+    sponsors: set[str] = field(default_factory=set)  # organization IRIs
+    sites: set[str] = field(default_factory=set)  # site IRIs
+    countries: set[str] = field(default_factory=set)  # country names as written, casefolded
+    sex_rules: list[SexRule] = field(default_factory=list)
+    reproductive: list[ReproductiveRule] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -206,7 +240,10 @@ def _num(x: str | None) -> float | None:
 
 
 #: kg:therapyRole values that state a past exposure (kg.criteria.constraints.EXPOSURE_ROLES; kept
-#: here so the comparisons depend on the graph, not on the parser's code), and None: no role read.
+#: here so the comparisons depend on the graph, not on the parser's code), and None: a graph
+#: written without roles (synthetic trials, graphs built before kg:therapyRole; today's parser
+#: gives every therapy constraint a role, so allergy, allowed, stable-dose and current never
+#: reach a washout).
 _EXPOSURE_ROLES = (None, "prior-ever", "prior-within-window")
 
 
@@ -246,6 +283,8 @@ def read_facts(store: object) -> Facts:
                 f.labels.setdefault(alloc, alloc_label)
         if _true(placebo):
             tf.placebo = True
+
+    _read_context(f, rows(_query("trial-context")), unsorted(_query("trial-sites")))
 
     names: dict[str, list[str]] = defaultdict(list)
     mesh_of: dict[str, set[str]] = defaultdict(set)
@@ -341,8 +380,7 @@ def read_facts(store: object) -> Facts:
                     "exceptDrugClass": "except_classes"}[link[len(_KG):]]
             getattr(rule, attr).add(target)
     # Only an exposure (or a background requirement) is a therapy rule: an allergy to X, X
-    # allowed, a stable dose of X or current X are no washout of X. Constraints without a role
-    # (graphs built before kg:therapyRole) keep their old reading.
+    # allowed, a stable dose of X or current X are no washout of X.
     roles = {k: role for k, role in unsorted(_query("therapy-roles"))}
     for rule in therapy.values():
         if not rule.background and roles.get(rule.constraint) not in _EXPOSURE_ROLES:
@@ -395,14 +433,66 @@ def read_facts(store: object) -> Facts:
         tf = trials.get(crit_trial.get(crit, ""))
         if rule is not None and tf is not None:
             tf.ranges.append(rule)
+    for k, sex, topic in rows(_query("population-rules")):
+        info = kinds.get(k)
+        if info is None or info[0] in skip:
+            continue
+        crit, _typ, pol, _neg, alt = info
+        tf = trials.get(crit_trial.get(crit, ""))
+        if tf is None:
+            continue
+        if sex:
+            tf.sex_rules.append(SexRule(crit, k, pol, sex.lower(), alt))
+        elif topic:
+            tf.reproductive.append(ReproductiveRule(crit, k, pol, topic, alt))
     for tf in trials.values():
         tf.therapy.sort(key=_rule_order)
+        tf.sex_rules.sort(key=_rule_order)
+        tf.reproductive.sort(key=_rule_order)
         tf.condition_rules.sort(key=_rule_order)
         tf.ranges.sort(key=_rule_order)
     return f
 
 
-def _rule_order(r: TherapyRule | ConditionRule | RangeRule) -> tuple[str, str]:
+def _read_context(f: Facts, props: list[tuple[str | None, ...]], sites: object) -> None:
+    """Fill each trial's registry eligibility fields, dates, sponsors and sites. Rows come
+    sorted: where two records of one trial disagree, the smallest value is kept."""
+    prop = {str(getattr(V, n)): n for n in ("minimumAgeYears", "maximumAgeYears", "sex", "healthyVolunteers",
+                                              "startDate", "completionDate", "hasSponsor")}
+    for t, p, value, label in props:
+        tf = f.trials.get(t or "")
+        name = prop.get(p or "")
+        if tf is None or name is None or value is None:
+            continue
+        if label:
+            f.labels.setdefault(value, label)
+        if name == "hasSponsor":
+            tf.sponsors.add(value)
+        elif name in ("minimumAgeYears", "maximumAgeYears"):
+            years = _num(value)
+            if years is not None and name == "minimumAgeYears" and tf.age_min is None:
+                tf.age_min = years
+            elif years is not None and name == "maximumAgeYears" and tf.age_max is None:
+                tf.age_max = years
+        elif name == "sex" and tf.sex is None:
+            tf.sex = value.lower()
+        elif name == "healthyVolunteers" and tf.healthy is None:
+            tf.healthy = _true(value)
+        elif name == "startDate" and tf.start is None:
+            tf.start = value
+        elif name == "completionDate" and tf.end is None:
+            tf.end = value
+    for t, site, country in sites:  # type: ignore[attr-defined]
+        tf = f.trials.get(t or "")
+        if tf is None:
+            continue
+        if site:
+            tf.sites.add(site)
+        if country:
+            tf.countries.add(country.strip().casefold())
+
+
+def _rule_order(r: TherapyRule | ConditionRule | RangeRule | SexRule | ReproductiveRule) -> tuple[str, str]:
     return r.criterion, r.constraint
 
 
