@@ -265,7 +265,9 @@ def match(gold: list[Item], pred: list[Item], strict: bool = True) -> tuple[list
 
 
 # ---- kg's constraints in the guide's fields -------------------------------------------------
-_PROCEDURE = re.compile(r"(?i)surg|radiat|radiother|transplant|operation|resection|irradiat|dialysis|procedure")
+_PROCEDURE = re.compile(r"(?i)surg|radiat|radiother|transplant|operation|resection|irradiat|dialysis|procedure|"
+                        r"ectom(?:y|ies)\b|otom(?:y|ies)\b|ostom(?:y|ies)\b|plast(?:y|ies)\b|stent|implant|transfus|"
+                        r"cardiover|bypass")
 _SUBSTANCE = {"alcohol": "alcohol abuse", "drug": "drug abuse", "substance": "substance abuse", "tobacco": "smoking"}
 
 

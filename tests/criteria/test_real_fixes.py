@@ -99,3 +99,21 @@ def test_therapy_phrase_keeps_route_intent_and_site(text: str, word: str) -> Non
 
     (t,) = _of(text, "exclusion", TherapyConstraint)
     assert word in t.therapy.lower()
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Prior radical prostatectomy", "radical prostatectomy"),
+    ("History of kidney transplantation", "kidney transplantation"),
+    ("Patients on hemodialysis", "hemodialysis"),
+])
+def test_procedures_named_by_their_own_words_are_therapy_constraints(text: str, name: str) -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    assert name in [t.name for t in _of(text, "exclusion", TherapyConstraint)]
+
+
+def test_a_scheduled_procedure_is_current() -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    (t,) = _of("Patients scheduled for elective cardioversion", "inclusion", TherapyConstraint)
+    assert t.role == "current"

@@ -790,6 +790,19 @@ _GENERIC_CLASS = re.compile(
     r"(?:\s+(?:drugs?|agents?|medications?|medicines?|therapy|therapies|treatments?))?\b", re.I)
 _GENERIC_CLASS_GATE = ("anti", "inhibitor", "agonist", "antagonist", "blocker", "opioid", "opiate", "stimulant", "sedative",
                        "hypnotic", "hypoglyc", "immunomodulat", "benzodiazep", "diuretic", "antacid", "laxative", "tki")
+#: Procedures kg has no drug-table entry for, named by their own words: "-ectomy", "-plasty",
+#: transplantation, dialysis, transfusion, stenting, implants ("radical prostatectomy", "penile
+#: implant"). They are therapy constraints like surgery and radiotherapy, and resolve to no drug.
+_PROCEDURE_WORD = re.compile(
+    r"\b(?:(?:[A-Za-z][\w-]*\s+){0,2}?(?:[a-z]{3,}(?:ectom(?:y|ies)|otom(?:y|ies)|ostom(?:y|ies)|plast(?:y|ies))|"
+    r"(?:organ|bone\s+marrow|stem[\s-]cell|allogeneic|autologous|kidney|renal|liver|heart|lung|corneal)\s+transplant(?:ation|s)?|"
+    r"transplantation|(?:hemo|haemo|peritoneal\s+)?dialysis|(?:blood\s+|platelet\s+|red\s+(?:blood\s+)?cell\s+)?transfusions?|"
+    r"(?:vascular\s+|coronary\s+)?stent(?:ing|s)?|[a-z]+\s+implants?|cardioversion|bypass\s+(?:surgery|graft\w*)))\b", re.I)
+_PROCEDURE_GATE = ("ectom", "otom", "ostom", "plast", "transplant", "dialysis", "transfus", "stent", "implant", "cardiover",
+                   "bypass")
+_PROCEDURE_LEAD = re.compile(r"^(?:(?:no|not|any|prior|previous|history|of|or|and|with|the|a|an|other|recent|"
+                             r"underwent|undergone|undergoing|had|has|have|received|scheduled|to|for|post|after|those|"
+                             r"be|on|is|are|being|patients?|subjects?|who|requiring|require[sd]?|need\w*|planned)\s+)+", re.I)
 _KNOWN_NAMES = frozenset(n for _, n in lx.DRUGS) | frozenset(n for _, n in lx.DRUG_CLASSES) | {"non-biologic dmard"}
 _UNKNOWN_SUFFIXES = _INN_STEMS
 _BACKGROUND = re.compile(
@@ -863,6 +876,11 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
         if not any(s < m.end() and m.start() < e for s, e in known) and not any(d[2] <= m.start() < d[3] for d in drugs) \
                 and not any(0 <= m.start() - e <= 1 for _, _, _, e in drugs):
             drugs.append((m.group(0).lower(), True, m.start(), m.end()))
+    for m in (_PROCEDURE_WORD.finditer(text) if any(map(low.__contains__, _PROCEDURE_GATE)) else ()):
+        lead = _PROCEDURE_LEAD.match(m.group(0))
+        ps = m.start() + (lead.end() if lead else 0)
+        if ps < m.end() and not any(d[2] < m.end() and ps < d[3] for d in drugs):
+            drugs.append((" ".join(text[ps:m.end()].lower().split()), True, ps, m.end()))
     drugs.sort(key=lambda d: d[2])
     if not drugs:
         return out, consumed
@@ -912,7 +930,8 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                     window = TimeWindow(days=units.duration_days(n, unit), iso=_iso(n, unit), direction="before",
                                         span=(wash.start(), wash.end()))
             dose = _dose(text, a, b)
-            common = dict(text="", therapy=text[max(a, therapy_phrase_start(text, s)):e], name=name, is_class=is_class, members=mem, exceptions=exc,
+            s = max(a, therapy_phrase_start(text, s))  # the span starts where the phrase as written does
+            common = dict(text="", therapy=text[s:e], name=name, is_class=is_class, members=mem, exceptions=exc,
                           dose=dose, confidence=0.8 if is_class else 0.85)
             if bg:
                 md = _MIN_DUR.search(text, e, b)
@@ -950,7 +969,8 @@ _ALLERGY_POST = re.compile(r"^[\s\-]*(?:\([^()]*\)\s*)?(?:allerg\w*|hypersensiti
 #: Use at screening or during the trial ("no concurrent X", "currently receiving X", "X at entry").
 _CURRENT_PRE = re.compile(
     r"\b(?:concurrent(?:ly)?|concomitant(?:ly)?|current(?:ly)?|ongoing|presently|simultaneous|receiving|requiring|"
-    r"require[sd]?|taking|treated\s+with|on\s+treatment\s+with|prescribed(?:\s+treatment\s+with)?|use\s+of|using|need\s+for|needs?)\b", re.I)
+    r"require[sd]?|taking|treated\s+with|on\s+treatment\s+with|prescribed(?:\s+treatment\s+with)?|use\s+of|using|need\s+for|needs?|"
+    r"undergoing|scheduled\s+(?:to|for)|planned)\b", re.I)
 _CURRENT_POST = re.compile(
     r"\b(?:at\s+(?:the\s+time\s+of\s+)?(?:study\s+)?(?:entry|enrol+ment|screening|randomi[sz]ation|baseline|inclusion)|"
     r"during\s+(?:the\s+)?(?:study|trial|treatment\s+period|course)|while\s+on\s+(?:study|trial)|on\s+study|"
