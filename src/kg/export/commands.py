@@ -13,6 +13,8 @@ from kg.export.html import DEFAULT_NODE_CAP
 _DEFAULT_STORE = "kg-store"
 #: The export that is not a graph view: every link of the built graph as SSSOM TSV (kg.link).
 MAPPINGS_VIEW = "mappings"
+#: Interchange exports (kg.interop): FHIR Bundle, OHDSI Circe cohort, Biolink KGX folder.
+INTEROP_VIEWS = ("fhir", "cohort", "kgx")
 
 
 @click.command("views")
@@ -26,6 +28,10 @@ def views_cmd() -> None:
             need = "required" if p.required else "optional" + (f"={p.default}" if p.default else "")
             click.echo(f"  -p {p.name} ({p.type}, {need}): {p.description}")
     click.echo(f"{MAPPINGS_VIEW}\n  Every link to external ontologies (SKOS mappings, registry ids) as SSSOM TSV (-o FILE.sssom.tsv)")
+    click.echo("fhir\n  One trial as a FHIR Bundle: ResearchStudy + eligibility (-p trial ID, -p version R5|R4B, -o FILE.json)")
+    click.echo("cohort\n  One trial's eligibility as an OHDSI Circe cohort definition (-p trial ID, "
+               "-p entry condition|observation-period, -o FILE.json)")
+    click.echo("kgx\n  Trials, conditions, drugs, mechanisms, targets as Biolink KGX nodes.tsv + edges.tsv (-o DIR)")
 
 
 @click.command("export")
@@ -34,8 +40,8 @@ def views_cmd() -> None:
               help="A view parameter (repeatable), e.g. -p trial NCT04660565.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format (default: from the file extension of -o).")
-@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (written to a temporary file, then renamed).")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="File to write (written to a temporary file, then renamed); a folder for kgx.")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
               default=lambda: os.environ.get("KG_STORE", _DEFAULT_STORE), show_default="$KG_STORE or ./kg-store",
               help="Directory of the persistent graph store.")
@@ -50,6 +56,16 @@ def export_cmd(view: str, params: tuple[tuple[str, str], ...], fmt: str | None, 
     from kg.export.api import export_view
     from kg.store.oxigraph import OxigraphStore
 
+    if view in INTEROP_VIEWS:  # not graph views: kg.interop writes them
+        if fmt:
+            raise click.UsageError(f"`kg export {view}` writes one format: drop --format")
+        from kg.interop.api import export_interop
+
+        with OxigraphStore(store_dir, read_only=True) as store:
+            click.echo(export_interop(store, view, output, dict(params)))
+        return
+    if output.is_dir():
+        raise click.UsageError(f"-o {output} is a folder: give a file")
     if view == MAPPINGS_VIEW:  # a table of links, not a graph view: kg.link writes it
         if params or fmt:
             raise click.UsageError("`kg export mappings` takes only -o FILE.sssom.tsv and --store")
