@@ -341,7 +341,12 @@ def predicted(c: Any) -> Item | list[Item] | None:
                     qualifiers=[x for x in (c.status, c.result) if x],
                     exceptions=[e.name for e in getattr(c, "exceptions", ())])
     if k == "reproductive":
-        return Item("reproductive", c.topic, pol, phrases=[c.topic.replace("_", " ")])
+        w = c.window
+        win = w.iso if w and not w.ever else None
+        if c.topic == "pregnancy_test":  # a required negative test is "not pregnant" (the guide's reading)
+            flip = {"required": "excluded", "excluded": "required"}[pol]
+            return Item("reproductive", "pregnancy", flip, phrases=["pregnancy"], window=win)
+        return Item("reproductive", c.topic, pol, phrases=[c.topic.replace("_", " ")], window=win)
     if k == "consent":
         return Item("other", "consent", pol, phrases=["consent"])
     if k == "trial_participation":
@@ -356,6 +361,15 @@ def predicted(c: Any) -> Item | list[Item] | None:
         label = _SUBSTANCE.get(c.substance, c.substance + " abuse")
         return Item("condition", label, pol, phrases=[label], window=win)
     return Item("other", k, pol, phrases=[k])
+
+
+def drop_scopes(items: list[Item]) -> list[Item]:
+    """A criterion's items without "childbearing potential" where it only scopes another reproductive
+    requirement ("women of childbearing potential must use contraception"): the guide counts the
+    requirement, not the scope."""
+    if any(x.type == "reproductive" and x.label != "childbearing_potential" for x in items):
+        return [x for x in items if not (x.type == "reproductive" and x.label == "childbearing_potential")]
+    return items
 
 
 # ---- records ---------------------------------------------------------------------------------
@@ -478,7 +492,7 @@ def score(half: str, worst: int = 10) -> dict[str, Any]:
                     pooled[best].append(item)
         for i, gc in enumerate(gcrit):
             gold = [Item.from_json(x) for x in gc["constraints"]]
-            pred = pooled.get(i, [])
+            pred = drop_scopes(pooled.get(i, []))
             length = "long" if gc["end"] - gc["start"] > LONG else "short"
             for strict in (True, False):
                 pairs, fn, fp = match(gold, pred, strict)

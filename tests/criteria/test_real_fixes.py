@@ -117,3 +117,32 @@ def test_a_scheduled_procedure_is_current() -> None:
 
     (t,) = _of("Patients scheduled for elective cardioversion", "inclusion", TherapyConstraint)
     assert t.role == "current"
+
+
+@pytest.mark.parametrize(("text", "q"), [
+    ("No New York Heart Association class III or IV heart disease", ("between", None, 3.0, 4.0)),
+    ("NYHA class II or higher", (">=", 2.0, None, None)),
+    ("ASA physical status III-IV", ("between", None, 3.0, 4.0)),
+])
+def test_roman_numeral_classes_are_scores(text: str, q: tuple) -> None:
+    from kg.criteria.constraints import ScoreConstraint
+
+    (s,) = _of(text, "exclusion", ScoreConstraint)
+    assert (s.quantity.comparator, s.quantity.value, s.quantity.low, s.quantity.high) == q
+    assert all("iv" not in c.name.split() for c in _of(text, "exclusion", ConditionConstraint))
+
+
+def test_cell_counts_per_mm3_without_a_slash() -> None:
+    from kg.criteria.constraints import LabConstraint
+
+    (lab,) = _of("Platelets greater than or equal to 100,000 mm(3)", "inclusion", LabConstraint)
+    assert lab.quantity.unit == "/mm3"
+
+
+def test_requirement_inside_an_exclusion_criterion_is_required() -> None:
+    from kg.criteria.constraints import ReproductiveConstraint
+
+    out = _of("Pregnant women are excluded; fertile women must use effective contraception", "exclusion",
+              ReproductiveConstraint)
+    pol = {c.topic: c.effective_polarity for c in out}
+    assert pol == {"pregnancy": "exclusion", "contraception": "inclusion"}

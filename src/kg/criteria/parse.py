@@ -588,6 +588,49 @@ def _scores(text: str, groups: list[tuple[str, list[Constraint]]]) -> list[Const
     return out
 
 
+#: Instruments graded in classes written as Roman numerals ("NYHA class III or IV", "ASA IV-V").
+_CLASS_SCALES = frozenset({"nyha", "asa"})
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6}
+_R = r"(?:vi|iv|v|i{1,3}|[1-6])(?![\w])"
+_CLASS_VALUE = re.compile(
+    r"\s*(?:\(\s*(?:nyha|asa)\s*\)\s*)?(?:(?:functional\s+)?class(?:ification)?\s*|grade\s*|score\s*)?"
+    r"(?:(?P<c>" + COMP + r")\s*)?(?P<a>" + _R + r")"
+    r"(?:\s*(?:-|–|to|or|and|/|,)\s*(?:class\s*)?(?P<b>" + _R + r"))?"
+    r"(?P<post>\s*(?:or\s+(?:higher|greater|worse|above|more)|and\s+(?:above|higher)|\+))?", re.I)
+_ASA = re.compile(r"(?<![\w-])(?:asa(?:\s+physical\s+status)?|american\s+society\s+of\s+anesthesiologists(?:\s+physical\s+status)?)(?![\w-])", re.I)
+
+
+def _roman(s: str) -> float:
+    return float(_ROMAN.get(s.lower(), 0) or int(s))
+
+
+def _class_scores(text: str) -> list[Constraint]:
+    """"NYHA class III or IV" (3–4), "ASA ≥ III", "NYHA class II or higher": a class scale as a score."""
+    low = text.lower()
+    if "nyha" not in low and "new york heart" not in low and "asa" not in low and "anesthesiolog" not in low:
+        return []
+    found = [(ins.key, s, e) for ins, s, e in lx.find_instruments(text) if ins.key in _CLASS_SCALES]
+    found += [("asa", m.start(), m.end()) for m in _ASA.finditer(text)]
+    out: list[Constraint] = []
+    for key, s, e in found:
+        m = _CLASS_VALUE.match(text, e)
+        if not m:
+            continue
+        a = _roman(m.group("a"))
+        b = _roman(m.group("b")) if m.group("b") else None
+        if b is not None and b > a:
+            q = Quantity(comparator="between", low=a, high=b)
+        elif m.group("post"):
+            q = Quantity(comparator=">=", value=a)
+        elif m.group("c"):
+            q = Quantity(comparator=_comparator(m.group("c")), value=a)
+        else:
+            q = Quantity(comparator="=", value=a)
+        out.append(ScoreConstraint(span=(s, m.end()), instrument=key, instrument_text=text[s:e], quantity=q,
+                                   confidence=0.8))
+    return out
+
+
 _LIFE = re.compile(
     r"\blife\s+expectancy\b[^;\d]{0,40}?(?P<c>" + COMP + r")?\s*(?P<v>" + NUMW + r")\s*(?P<u>weeks?|months?|years?|days?)\b"
     r"(?P<post>\s*(?:or\s+(?:more|longer|greater)|and\s+(?:above|over)))?", re.I)
@@ -659,6 +702,9 @@ _REPRO = [
 ]
 
 
+#: A requirement stated inside an exclusion criterion ("… must have a negative pregnancy test").
+_MUST = re.compile(r"(?<!\bwho\s)\b(?:must|should|will\s+need\s+to|are\s+required\s+to|is\s+required\s+to)\s+"
+                   r"(?:have|be|use|agree|practi[cs]e|undergo|employ|take)\b", re.I)
 _REPRO_GATE = ("pregnan", "conceive", "father", "breast", "lactat", "nursing", "contracept", "birth control",
                "abstinen", "bearing", "wocbp")
 
@@ -1732,6 +1778,7 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
         cands += _life_expectancy(text)
     if has_digit and _GEN_COMP.search(text):
         cands += _generic_values(text, clauses, [c.span for c in cands])
+    cands += _class_scores(text)
     cands += _infections(text, clauses)
     cands += _reproductive(text, clauses)
     cands += _consent(text)
@@ -1754,6 +1801,10 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
         c.text = text[c.span[0]:c.span[1]]
         ca, cb = _clause_of(clauses, c.span[0])
         c.negated = c.negated or _negated(text, c.span[0], ca)
+        if (polarity == "exclusion" and isinstance(c, ReproductiveConstraint) and not c.negated
+                and _MUST.search(text, ca, c.span[0])):
+            # "Fertile women must use contraception", listed among exclusions, still requires it
+            c.negated = True
         if isinstance(c, TherapyConstraint) and c.role is None:
             _therapy_role(text, c, ca, cb, polarity)
     if scope and not kept:

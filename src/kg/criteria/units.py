@@ -105,6 +105,8 @@ _SPELLINGS: list[tuple[re.Pattern[str], str]] = [
         (r"cells?\s*/\s*(?:[uµμ]l|microlit(?:er|re))\b", "{cells}/uL"),
         (r"cells?\s*/\s*(?:mm\s*(?:\\?\^)?\s*[3³]|cu\.?\s*mm)", "{cells}/mm3"),
         (r"(?:/|per\s+)\s*(?:mm\s*(?:\\?\^)?\s*[3³]|cu\.?\s*mm|cubic\s+mil+imet(?:er|re))", "/mm3"),
+        # a count written "3,000 mm(3)" or "1500 mm3" (the slash left out) is per mm3 too
+        (r"mm\s*(?:\(\s*3\s*\)|\\?\^\s*3|[3³])(?![\d\w])", "/mm3"),
         (r"/\s*[uµμ]l\b", "/uL"),
         (r"(?:gm?|grams?)\s*/\s*d[l]\b", "g/dL"),
         (r"mg\s*/\s*d[l]\b", "mg/dL"),
