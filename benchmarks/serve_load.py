@@ -5,7 +5,8 @@ builds):
 
 1. **Design comparison** (``--compare SECONDS``, decision 0016): the same SPARQL texts — named
    queries with their parameters bound as ``kg query`` binds them, plus two small hand-written
-   queries — sent by ``--compare-clients`` clients for SECONDS to (a) Oxigraph's own server
+   queries — sent by one client for SECONDS/2, then by ``--compare-clients`` clients for
+   SECONDS, to (a) Oxigraph's own server
    (``oxigraph serve-read-only --union-default-graph``) and (b) ``kg serve`` (ASGI app over
    pyoxigraph: guard, sandboxed child per query, time limit). Throughput and latency of each;
    and what each answers when a query runs past its time limit (Oxigraph's ``--timeout-s``
@@ -287,24 +288,31 @@ def compare_designs(store: Path, trials: list[str], drugs: list[str], seconds: f
                                                                     "Accept": "application/sparql-results+json"}}
 
     out: dict[str, Any] = {"clients": clients, "seconds": seconds, "texts": len(texts)}
-    port = free_port()
-    proc = start_oxigraph(store, port, timeout)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        out["oxigraph_serve_read_only"] = run_load(base, clients, seconds, draw)
-        out["oxigraph_serve_read_only"]["past_time_limit"] = timeout_behaviour(base, "/query")
-    finally:
-        stop(proc)
-    path[0] = "/sparql"
-    port = free_port()
-    proc = start_kg(store, port, timeout)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        out["kg_serve"] = run_load(base, clients, seconds, draw)
-        out["kg_serve"]["past_time_limit"] = timeout_behaviour(base, "/sparql")
-    finally:
-        stop(proc)
+    for design, sparql_path, start in (("oxigraph_serve_read_only", "/query", start_oxigraph),
+                                       ("kg_serve", "/sparql", start_kg)):
+        path[0] = sparql_path
+        port = free_port()
+        proc = start(store, port, timeout)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            # one client: the cost of one query on each design; then several at once
+            out[design] = {"one_client": run_load(base, 1, seconds / 2, draw),
+                           "clients": run_load(base, clients, seconds, draw),
+                           "server_rss_mb": rss_mb(proc.pid)}
+            out[design]["past_time_limit"] = timeout_behaviour(base, sparql_path)
+        finally:
+            stop(proc)
     return out
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a server process (without its query children), in MB."""
+    try:
+        import psutil
+
+        return round(psutil.Process(pid).memory_info().rss / 1e6, 1)
+    except Exception:  # noqa: BLE001 - a figure, not a check
+        return None
 
 
 def main() -> None:
@@ -313,7 +321,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of each load phase")
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds of load before the measured phases")
-    ap.add_argument("--timeout", type=float, default=10.0, help="the server's time limit per query (s)")
+    ap.add_argument("--timeout", type=float, default=30.0, help="the server's time limit per query (s; kg's default)")
     ap.add_argument("--compare", type=float, default=20.0, help="seconds per design in the comparison (0: skip)")
     ap.add_argument("--compare-clients", type=int, default=8)
     ap.add_argument("--bound", type=float, default=2.0, help="largest allowed p95 ratio (runaway / steady)")
@@ -349,6 +357,7 @@ def main() -> None:
         print(f"runaway: the same and one runaway client, {args.duration:g} s", file=sys.stderr)
         result["with_runaway"] = rw = run_load(base, args.clients, args.duration, mix.next, runaway=True)
         print(json.dumps({k: rw[k] for k in ("requests", "errors", "per_second", "p50_s", "p95_s")}), file=sys.stderr)
+        result["kg_server_rss_mb_after_load"] = rss_mb(proc.pid)
     finally:
         stop(proc)
     ratio50 = rw["p50_s"] / steady["p50_s"] if steady["p50_s"] else None
