@@ -111,12 +111,19 @@ class _Eval:
         f = self.findings.get(c.iri)
         if f is None:
             if (self.crit.polarity == "exclusion" and c.kind == "ConditionConstraint" and not c.negated
-                    and _condition_keys(c) & self.studied):
+                    and c.keys & self.studied):
                 # A trial never turns away everyone it studies: such an exclusion is narrower
                 # than kg read it ("another condition that mimics IgG4-RD"), as kg.compare reads it.
                 f = Finding(c.iri, c.kind, NEUTRAL, f"{c.one('normalizedName')} is what the trial studies", text=c.text)
             else:
-                f = evaluate(c, self.view, self.facts)
+                memo = self.view.memo
+                known = memo.get(c.sig) if c.sig >= 0 else None
+                if known is None:
+                    f = evaluate(c, self.view, self.facts)
+                    if c.sig >= 0:
+                        memo[c.sig] = f
+                else:
+                    f = Finding(c.iri, known.kind, known.value, known.reason, known.fact, known.assumed, c.text)
             self.findings[c.iri] = f
         return f
 
@@ -141,25 +148,6 @@ class _Eval:
         if c.negated and value is not None:
             value = not value
         return value, [f]
-
-
-def _condition_keys(c: ConstraintFacts) -> set[str]:
-    from kg import vocab as V
-    from kg.compare.facts import condition_key
-
-    name = c.one("normalizedName")
-    return {str(V.condition_iri(name)), condition_key(name)} if name else set()
-
-
-def studied_keys(trial: TrialFacts) -> frozenset[str]:
-    """The conditions a trial studies: its registry conditions and those its inclusions require."""
-    keys = set(trial.conditions)
-    for crit in trial.criteria:
-        if crit.polarity == "inclusion":
-            for c in crit.constraints.values():
-                if c.kind == "ConditionConstraint" and not c.negated:
-                    keys |= _condition_keys(c)
-    return frozenset(keys)
 
 
 def assess_criterion(crit: CriterionFacts, view: PatientView, facts: MatchFacts,
@@ -219,8 +207,7 @@ def _trial_condition(trial: TrialFacts, view: PatientView) -> CriterionResult | 
 
 def assess_trial(trial: TrialFacts, view: PatientView, facts: MatchFacts) -> TrialResult:
     """The verdict and score of one trial for the patient."""
-    studied = studied_keys(trial)
-    results = [assess_criterion(c, view, facts, studied) for c in trial.criteria]
+    results = [assess_criterion(c, view, facts, trial.studied) for c in trial.criteria]
     tc = _trial_condition(trial, view)
     if tc is not None:
         results.insert(0, tc)

@@ -63,6 +63,7 @@ class PatientView:
     absent_words: list[set[str]] = field(default_factory=list)
     meds: list[tuple[Medication, set[str], set[str], set[str]]] = field(default_factory=list)  # (med, drugs, classes, names)
     infections: dict[str, list[tuple[str | None, str, str]]] = field(default_factory=dict)  # pathogen -> (marker, result, fact)
+    memo: dict[int, Finding] = field(default_factory=dict)  # constraint signature -> finding
 
     @classmethod
     def of(cls, patient: Patient, facts: MatchFacts, as_of: date | None = None) -> PatientView:
@@ -107,6 +108,7 @@ class PatientView:
             classes |= {str(c) for c in cls_res.classes}
             names = {med.name.lower().strip()} | {n for n, _c, _s, _e in lx.find_drugs(med.name)}
             names |= {facts.labels[d].lower() for d in drugs if d in facts.labels}
+            names |= {w for n in list(names) for w in n.split() if len(w) > 4}  # "mycophenolate" of "… mofetil"
             view.meds.append((med, drugs, classes, names))
         return view
 
@@ -332,7 +334,7 @@ def _med_matches(c: ConstraintFacts, drugs: set[str], classes: set[str], names: 
     if drugs & refer_d or classes & refer_c:
         return True
     name = (c.one("normalizedName") or "").lower()
-    return bool(name) and (name in names or any(name == n or (len(name) > 4 and name in n.split()) for n in names))
+    return bool(name) and name in names
 
 
 def _dose_ok(c: ConstraintFacts, med: Medication) -> bool | None:
