@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from rdflib import Literal, URIRef
 
@@ -217,3 +218,72 @@ def _chunks(items: Iterable[Job], n: int) -> Iterator[list[Job]]:
             chunk = []
     if chunk:
         yield chunk
+
+
+# -- reading ---------------------------------------------------------------------------
+#: What a worker hands back for a record it read: the record packed, and its stub.
+Read = tuple[bytes, TrialRecord]
+
+
+def _read_files(paths: list[str], limits: object) -> list[list[object]]:
+    from kg.ingest.sources import read_file
+
+    out = []
+    for path in paths:
+        items: list[object] = []
+        for item in read_file(Path(path), limits):  # type: ignore[arg-type]
+            items.append((pack(item), stub(item)) if isinstance(item, TrialRecord) else item)
+        out.append(items)
+    return out
+
+
+def read_in_parallel(paths: Iterable[str | os.PathLike[str]], limits: object, workers: int) -> Iterator[object]:
+    """:func:`kg.ingest.sources.read_sources`, files parsed by ``workers`` forked processes:
+    the same items in the same order, each record as ``(packed, stub)`` (:data:`Read`)."""
+    from kg.ingest.sources import Skipped, iter_files
+
+    def files() -> Iterator[Path | Skipped]:
+        yield from iter_files(paths)
+
+    if workers < 2:
+        for f in files():
+            if isinstance(f, Skipped):
+                yield f
+            else:
+                for items in _read_files([str(f)], limits):
+                    yield from items
+        return
+    ctx = multiprocessing.get_context("fork")
+    init, initargs = pool_initializer()
+    window = workers * 4
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=ctx, initializer=init,
+                                                initargs=initargs) as pool:
+        # Order is kept: a skipped file waits in line behind the files read before it.
+        pending: list[object] = []
+
+        def drain_one() -> Iterator[object]:
+            head = pending.pop(0)
+            if isinstance(head, Skipped):
+                yield head
+                return
+            for items in _result(head):  # type: ignore[arg-type]
+                yield from items
+
+        batch: list[str] = []
+        for f in files():
+            if isinstance(f, Skipped):
+                if batch:
+                    pending.append(pool.submit(_read_files, batch, limits))
+                    batch = []
+                pending.append(f)
+            else:
+                batch.append(str(f))
+                if len(batch) >= TASK_RECORDS:
+                    pending.append(pool.submit(_read_files, batch, limits))
+                    batch = []
+            while len(pending) >= window:
+                yield from drain_one()
+        if batch:
+            pending.append(pool.submit(_read_files, batch, limits))
+        while pending:
+            yield from drain_one()

@@ -190,11 +190,13 @@ def build(
     bulk = n_workers > 1 and hasattr(store, "bulk_add_nquads")
     packed: list[bytes] = []  # bulk: each record packed; ``records`` holds stubs
     tick = progress or (lambda *_: None)
-    for item in read_sources(paths, zip_limits=zip_limits):
+    items = (parallel.read_in_parallel(paths, zip_limits or ZipLimits.from_env(), n_workers) if bulk
+             else read_sources(paths, zip_limits=zip_limits))
+    for item in items:
+        if isinstance(item, tuple):  # bulk: a record read by a worker, packed, and its stub
+            packed.append(item[0])
+            item = item[1]
         if isinstance(item, TrialRecord):
-            if bulk:
-                packed.append(parallel.pack(item))
-                item = parallel.stub(item)
             records.append(item)
             summary.records_read += 1
             tick("reading", summary.records_read, None)
@@ -300,6 +302,15 @@ def build(
             summary.triples_added += cs.added
             summary.triples_removed += cs.removed
             summary.graphs_changed += bool(cs.added or cs.removed)
+    if shared_graphs:
+        # Names of drugs, mechanisms and conditions as query parameters match them (kg.query.lookup)
+        tick("name index", 0, None)
+        from kg.query import lookup
+
+        added, removed = lookup.materialize(store)
+        summary.triples_added += added
+        summary.triples_removed += removed
+        summary.graphs_changed += bool(added or removed)
     store.flush()  # type: ignore[attr-defined]
     summary.trials, summary.criteria, summary.constraints = store_counts(store)
     summary.triples = len(store)  # type: ignore[arg-type]
@@ -336,46 +347,47 @@ def _write_parallel(store: object, records: list[TrialRecord], packed: list[byte
                                  i in roles.secondary))
     fingerprints = {j.index: j.fingerprint for j in jobs}
     del seen
-    bulk: list[str] = []  # N-Quads of new graphs waiting for one bulk load
-    marks: list[str] = []  # their fingerprints, written once they are in
+    bulk: list[str] = []  # N-Quads of new graphs (fingerprint included) waiting for one bulk load
     in_bulk: set[str] = set()
     size = 0
+    done = len(records) - len(jobs)  # unchanged records count as written
 
     def flush() -> None:
-        nonlocal size
+        nonlocal size, done
+        # One load below the bulk loader's batch is ingested whole: a record is in with its
+        # fingerprint or not at all, and "writing" counts only records in the store.
         store.bulk_add_nquads("".join(bulk))  # type: ignore[attr-defined]
-        store.add_nquads("".join(marks))  # type: ignore[attr-defined]
+        done += len(bulk)
+        tick("writing", done, len(records))
         bulk.clear()
-        marks.clear()
         in_bulk.clear()
         size = 0
 
-    done = len(records) - len(jobs)
     for made in parallel.made_in_parallel(jobs, workers):
-        done += 1
-        tick("writing", done, len(records))
         rec = records[made.index]
         if made.error is not None:
             summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None, made.error))
+            done += 1
             continue
-        mark = parallel.fingerprint_quad(made.graph_iri, fingerprints[made.index])
+        text = made.nquads + parallel.fingerprint_quad(made.graph_iri, fingerprints[made.index])
         if made.graph_iri in in_bulk:
             flush()  # the same record twice in one build: the later copy replaces the earlier
         if not store.holds_graph(made.graph_iri):  # type: ignore[attr-defined]
-            bulk.append(made.nquads)
-            marks.append(mark)
+            bulk.append(text)
             in_bulk.add(made.graph_iri)
-            size += made.quads
+            size += made.quads + 1
             change_added, change_removed = made.quads + 1, 0
             if size >= parallel.BULK_QUADS:
                 flush()
         else:
+            done += 1
             try:
-                change = store.replace_graph_nquads(made.graph_iri, made.nquads + mark)  # type: ignore[attr-defined]
+                change = store.replace_graph_nquads(made.graph_iri, text)  # type: ignore[attr-defined]
             except StoreError as exc:
                 summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None,
                                                        f"cannot store record: {exc}"))
                 continue
+            tick("writing", done, len(records))
             change_added, change_removed = change.added, change.removed
         if made.unresolved:
             summary.unresolved_interventions[rec.source.record_id] = list(made.unresolved)

@@ -348,15 +348,21 @@ def read_sources(paths: Iterable[str | os.PathLike[str]], *, zip_limits: ZipLimi
         if isinstance(path, Skipped):
             yield path
             continue
-        try:
-            with open(path, "rb") as fh:
-                head = fh.read(4)
-                if head.startswith(b"PK\x03\x04"):
-                    fh.close()
-                    yield from _read_zip(path, limits)
-                    continue
-                data = head + fh.read()
-        except OSError as exc:
-            yield Quarantined(path=str(path), record_id=None, field=None, reason=f"cannot read file: {exc}")
-            continue
-        yield from read_document(data, str(path))
+        yield from read_file(path, limits)
+
+
+def read_file(path: Path, limits: ZipLimits) -> Iterator[Item]:
+    """The items of one file (a document, or a zip of them): one step of :func:`read_sources`,
+    which a parallel build runs for many files at once (kg.graph.parallel)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+            if head.startswith(b"PK\x03\x04"):
+                fh.close()
+                yield from _read_zip(path, limits)
+                return
+            data = head + fh.read()
+    except OSError as exc:
+        yield Quarantined(path=str(path), record_id=None, field=None, reason=f"cannot read file: {exc}")
+        return
+    yield from read_document(data, str(path))
