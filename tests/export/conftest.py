@@ -81,3 +81,26 @@ def small_store():
     store.replace_graph(RECORD_GRAPH, [t for t in g if t[0] not in drug_subjects])
     yield store
     store.close()
+
+
+#: One real ClinicalTrials.gov record (API v2 JSON) the interchange-export tests build on their own.
+REAL_RECORD = "NCT00000410"
+
+
+@pytest.fixture(scope="session")
+def real_record_store(tmp_path_factory: pytest.TempPathFactory):
+    """A store built from one shared ClinicalTrials.gov record: (store, its NCT ID)."""
+    from kg.graph.pipeline import build
+    from kg.store.oxigraph import OxigraphStore
+    from tests.conftest import shared_path
+
+    studies = shared_path("data", "ctgov", "api_v2", "studies")
+    record = next(iter(sorted(studies.glob(f"{REAL_RECORD}*"))), None)
+    if record is None:
+        pytest.skip(f"{REAL_RECORD} not in the shared data")
+    path = tmp_path_factory.mktemp("real-record") / "store"
+    with OxigraphStore(path) as store:
+        build([record], store, compare=False)
+    store = OxigraphStore(path, read_only=True)
+    yield store, REAL_RECORD
+    store.close()

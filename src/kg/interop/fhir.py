@@ -134,7 +134,9 @@ def _time_from_event(w: Window) -> dict[str, Any]:
     event = {"coding": [{"system": KG_REFERENCE, "code": w.reference or "unspecified"}]}
     if w.ever:
         return {"description": "ever", "eventCodeableConcept": event, "range": {"high": _quantity(0, "d")}}
-    days = w.days or 0
+    if w.days is None:  # a window of unstated length: only its side of the reference point
+        return {"description": w.direction or "unspecified", "eventCodeableConcept": event}
+    days = w.days
     if w.direction == "after":
         rng = {"low": _quantity(0, "d"), "high": _quantity(days, "d")}
     elif w.direction == "during":
@@ -312,14 +314,16 @@ def export_fhir(f: TrialFacts, version: str = "R5") -> FhirExport:
         if focus:
             study["focus"] = focus
         chars = []
+        any_members = {m for i in f.items if i.kind == "group" and i.operator == "any" for m in i.members}
         for i in f.items:
+            if i.iri in any_members:
+                out.not_expressed[i.iri] = "member of an any-of group"
+                continue
             if i.kind == "group":
                 if i.operator == "all":
                     out.expressed.append(i.iri)  # its members are written, each ANDed as R4B does
                 else:
                     out.not_expressed[i.iri] = "an any-of group has no R4B Group form"
-                    for m in i.members:
-                        out.not_expressed.setdefault(m, "member of an any-of group")
                 continue
             if i.iri in out.not_expressed:
                 continue
@@ -388,6 +392,9 @@ def _window_back(t: dict[str, Any]) -> Window:
     ref = None if ref == "unspecified" else ref
     if t.get("description") == "ever":
         return Window(reference=ref, ever=True)
+    if "quantity" not in t and "range" not in t:
+        desc = t.get("description")
+        return Window(reference=ref, direction=None if desc == "unspecified" else desc)
     if "quantity" in t:
         return Window(days=int(t["quantity"]["value"]), reference=ref, direction="during")
     low = t.get("range", {}).get("low", {}).get("value", 0)
