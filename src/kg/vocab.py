@@ -518,7 +518,8 @@ sideAText = KG.sideAText
 sideBText = KG.sideBText
 windowText = KG.windowText
 #: parts of a comparability score, one datatype property each (so SPARQL can sort or filter on any)
-SCORE_PARTS = ("condition", "drug", "mechanism", "target", "drugClass", "design", "population")
+SCORE_PARTS = ("condition", "drug", "mechanism", "target", "drugClass", "design", "population", "sponsor", "sites",
+               "period")
 conditionScore = KG.conditionScore
 drugScore = KG.drugScore
 mechanismScore = KG.mechanismScore
@@ -526,6 +527,14 @@ targetScore = KG.targetScore
 drugClassScore = KG.drugClassScore
 designScore = KG.designScore
 populationScore = KG.populationScore
+sponsorScore = KG.sponsorScore
+sitesScore = KG.sitesScore
+periodScore = KG.periodScore
+#: a conflict's relevance (0-1) and its parts in words; a pair's population overlap verdict (decision 0020)
+relevance = KG.relevance
+relevanceText = KG.relevanceText
+overlapVerdict = KG.overlapVerdict
+overlapText = KG.overlapText
 #: therapy constraint -> what it names, resolved against the drug catalogue (kg.drugs.rdf)
 refersToDrug = KG.refersToDrug
 refersToDrugClass = KG.refersToDrugClass

@@ -10,8 +10,7 @@ from pathlib import Path
 from kg import vocab as V
 from kg.compare import materialize
 from kg.graph.pipeline import build
-from kg.query.named import run_named
-from kg.query.output import rows
+from tests.compare.conflict_rows import all_conflict_rows
 from kg.store.oxigraph import OxigraphStore
 
 
@@ -28,8 +27,7 @@ def _washout_b(store: OxigraphStore, path: Path) -> tuple[OxigraphStore, set[tup
     hold a lock can hang the child). Returns the writer, reopened, and the pairs."""
     store.close()
     with OxigraphStore(path, read_only=True) as ro:
-        pairs = {(r["trialA"], r["trialB"])
-                 for r in rows(run_named(ro, "conflicting-exclusions", {"kind": "washout"}).result)}
+        pairs = {(r["trialA"], r["trialB"]) for r in all_conflict_rows(ro, kind="washout")}
     return OxigraphStore(path), pairs
 
 

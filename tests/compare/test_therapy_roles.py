@@ -6,12 +6,13 @@ import pytest
 
 from kg.query.named import run_named
 from kg.query.output import rows
+from tests.compare.conflict_rows import all_conflict_rows
 
 
 @pytest.mark.parametrize("fixture", ["demo_store", "seeds_store"])
 def test_an_allergy_to_monoclonal_antibodies_is_no_washout(fixture: str, request: pytest.FixtureRequest) -> None:
     store = request.getfixturevalue(fixture)
-    got = rows(run_named(store, "conflicting-exclusions", {"kind": "washout"}).result)
+    got = all_conflict_rows(store, kind="washout")
     assert got, "the source trials have washouts"
     against = [r for r in got if r["trialB"] == "NCT04893161"]
     assert not [r for r in against if "anaphyla" in str(r["criterionB"]).lower()

@@ -1,44 +1,66 @@
-"""Comparable trials: for every trial, the trials most like it, by a score whose parts explain it.
+"""Comparable trials: for every trial, the trials most like it, by a 0-1 score whose parts explain it.
 
-The score of a pair is a sum of parts, each weighted by how rare the shared item is
-(``log(1 + N / trials having it)``, so sharing "systemic lupus erythematosus" counts more
-than sharing "biologic"):
+The score of a pair is a weighted sum of parts, each in [0, 1], with fixed weights that sum
+to 1, so a score means the same in the demo store and in a registry-sized one (no part is
+normalized by anything the collection holds):
 
-=============  ======  =========================================================================
-part           weight  what counts
-=============  ======  =========================================================================
-condition      3       the rarest shared condition; a parent or subtype (condition hierarchy,
-                       registry MeSH ancestors) counts half
-drug           3       each shared drug
-mechanism      2       each shared mechanism of action
-target         1.5     each shared molecular target
-drugClass      1       each shared drug class (asserted, inferred and their superclasses)
-design         1       same phase 0.5, same allocation 0.25, both placebo-controlled 0.25
-population     1       mean overlap of the ranges both trials constrain (age, lab values, scores)
-=============  ======  =========================================================================
+===========  ======  ============================================================================
+part         weight  what counts (each part 0-1 before weighting)
+===========  ======  ============================================================================
+condition    0.40    the same specific condition 1, a parent or subtype 0.6, siblings under a
+                     specific heading 0.3, only a broad heading ("Neoplasms") 0.1
+                     (kg.compare.overlap.relation; inclusions naming a condition count)
+drug         0.15    a shared drug 0.7, each further one +0.15 (at most 1)
+mechanism    0.06    a shared mechanism of action (small: a shared drug shares it too)
+target       0.04    a shared molecular target
+drugClass    0.05    the most specific shared class: 1 / (1 + trials giving it / 100); the broad
+                     classes (antineoplastic agent, small molecule, monoclonal antibody, biologic,
+                     ...) at most 0.1
+sponsor      0.10    the same sponsor
+sites        0.05    a shared site 1, a shared country 0.5
+period       0.05    overlapping start-to-completion periods
+population   0.05    populations overlap (kg.compare.overlap): yes 0.5 + half the range overlap,
+                     unknown a third of the range overlap, no 0
+design       0.05    same phase 0.5, same allocation 0.25, both placebo-controlled 0.25
+===========  ======  ============================================================================
+
+A pair is comparable only when it shares substance: a related condition or a drug, mechanism
+or target. Context alone (sponsor, country, period) or drug classes alone never make a match,
+so a topical tretinoin trial does not meet chemotherapy trials through "antineoplastic agent".
 
 Candidates come from one sparse matrix product per block of trials (scipy), over the
-features rare enough to be worth a candidate (common ones still count in the exact
-score); the best candidates are then scored exactly, part by part, in Python. Every
-trial keeps its ``top`` best; a pair is written once (unordered) when either trial keeps
-the other.
+features rare enough to be worth a candidate; the best candidates are then scored exactly,
+part by part, in Python. Every trial keeps its ``top`` best; a pair is written once
+(unordered) when either trial keeps the other.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kg.compare.overlap import admitted_ranges
 from kg.compare.facts import Facts
+from kg.compare.overlap import admitted_ranges, period_overlap, place_overlap, population_overlap, relation
 
+#: Candidate weights (only to pick the candidates scored exactly; see :data:`PART_WEIGHTS`).
 WEIGHTS = {"condition": 3.0, "drug": 3.0, "mechanism": 2.0, "target": 1.5, "drugClass": 1.0,
            "design": 1.0, "population": 1.0}
+#: The parts of a score and their fixed weights (sum 1).
+PART_WEIGHTS = {"condition": 0.40, "drug": 0.15, "mechanism": 0.06, "target": 0.04, "drugClass": 0.05,
+                "sponsor": 0.10, "sites": 0.05, "period": 0.05, "population": 0.05, "design": 0.05}
+PARTS = tuple(PART_WEIGHTS)
+_RELATION_PART = {"same": 1.0, "parent-subtype": 0.6, "sibling": 0.3}
+#: Drug classes too broad to say two trials are alike (class IRI local names and labels, casefolded,
+#: without spaces or hyphens).
+BROAD_CLASSES = frozenset(n.casefold() for n in (
+    "AntineoplasticAgent", "Antineoplastic", "SmallMolecule", "SmallMoleculeDrug", "MonoclonalAntibody", "Biologic",
+    "Antibody", "Protein", "Peptide", "Immunosuppressant", "Immunomodulator", "AntiInflammatory", "Chemotherapy",
+    "CytotoxicChemotherapy", "Cytotoxic", "Hormone", "Vaccine", "Antibiotic", "AntiInfective", "Antiviral",
+    "Analgesic", "Supplement", "Vitamin"))
 #: Candidates scored exactly per trial, as a multiple of the number kept.
 _CANDIDATE_FACTOR = 4
-#: Age ranges are clipped to this span before overlaps are measured.
-_AGE_SPAN = (0.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -51,6 +73,8 @@ class Comparability:
     parts: dict[str, float]
     shared: dict[str, tuple[str, ...]]  # part -> IRIs shared
     explanation: str
+    overlap: str = ""  # population overlap verdict: yes / no / unknown (kg.compare.overlap)
+    overlap_text: str = ""
 
 
 @dataclass
@@ -81,95 +105,98 @@ def _idf(profiles: Iterable[_Profile], n: int) -> dict[str, float]:
     return {x: math.log(1 + n / d) for x, d in df.items()}
 
 
-def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lo, hi = max(a[0], b[0]), min(a[1], b[1])
-    span = max(a[1], b[1]) - min(a[0], b[0])
-    if span <= 0:
-        return 1.0 if lo <= hi else 0.0
-    return max(0.0, hi - lo) / span
+def _class_weight(f: Facts, cls: str, df: dict[str, int]) -> float:
+    """How much sharing drug class ``cls`` says: 1 / (1 + trials giving it / 100), at most 0.1
+    for a broad class (a fixed formula: bounded, not relative to the collection's largest)."""
+    w = 1.0 / (1.0 + df.get(cls, 1) / 100.0)
+    local = cls.rsplit("#", 1)[-1].rsplit("/", 1)[-1].casefold()
+    label = f.labels.get(cls, "").casefold().replace(" ", "").replace("-", "")
+    if local in BROAD_CLASSES or label in BROAD_CLASSES:
+        w = min(w, 0.1)
+    return w
 
 
-def _population(ra: dict, rb: dict) -> tuple[float, list[str]]:  # type: ignore[type-arg]
-    shared = sorted(set(ra) & set(rb))
-    if not shared:
-        return 0.0, []
-    vals = []
-    for dim in shared:
-        a, b = ra[dim], rb[dim]
-        if a.empty or b.empty:
-            vals.append(0.0)
-            continue
-        if dim[0] == "age":
-            clip = lambda iv: (max(iv.low, _AGE_SPAN[0]), min(iv.high, _AGE_SPAN[1]))  # noqa: E731
-            vals.append(_overlap(clip(a), clip(b)))
-            continue
-        finite = [x for x in (a.low, a.high, b.low, b.high) if not math.isinf(x)]
-        lo_all, hi_all = (min(finite), max(finite)) if finite else (0.0, 1.0)
-        pad = (hi_all - lo_all) or max(abs(hi_all), 1.0)
-        box = lambda iv: (max(iv.low, lo_all - pad), min(iv.high, hi_all + pad))  # noqa: E731
-        vals.append(_overlap(box(a), box(b)))
-    return math.fsum(vals) / len(vals), [d[0] for d in shared]
+def _comparable_conditions(f: Facts, t) -> set[str]:  # type: ignore[no-untyped-def]
+    """What a trial studies, for likeness: its conditions and every condition an inclusion names."""
+    return set(t.conditions) | {r.key for r in t.condition_rules if r.polarity == "inclusion" and not r.alternative}
 
 
 def score_pair(f: Facts, a: str, b: str, pa: _Profile, pb: _Profile, idf: dict[str, float],
-               ranges: dict[str, dict]) -> Comparability:  # type: ignore[type-arg]
-    """The exact, explained score of one pair."""
-    parts: dict[str, float] = {}
+               ranges: dict[str, dict], df: dict[str, int] | None = None) -> Comparability:  # type: ignore[type-arg]
+    """The exact, explained score of one pair (0-1; parts and weights in the module doc)."""
+    ta, tb = f.trials[a], f.trials[b]
+    raw: dict[str, float] = {}
     shared: dict[str, tuple[str, ...]] = {}
-    exact = pa.conditions & pb.conditions
-    if exact:
-        best = max(exact, key=lambda x: idf.get(x, 0.0))
-        parts["condition"] = WEIGHTS["condition"] * idf.get(best, 0.0)
-        shared["condition"] = tuple(sorted(exact))
+    bits: list[str] = []
+    # Condition: the trials' own conditions and those their inclusions name.
+    wa = dataclasses.replace(ta, conditions=_comparable_conditions(f, ta), condition_rules=[])
+    wb = dataclasses.replace(tb, conditions=_comparable_conditions(f, tb), condition_rules=[])
+    rel = relation(f, wa, wb)
+    if rel.level in _RELATION_PART:
+        raw["condition"] = _RELATION_PART[rel.level]
+        shared["condition"] = rel.concepts
+        bits.append(rel.text(f))
     else:
-        near = (pa.conditions & pb.ancestors) | (pb.conditions & pa.ancestors)
-        if near:
-            best = max(near, key=lambda x: idf.get(x, 0.0))
-            parts["condition"] = WEIGHTS["condition"] * 0.5 * idf.get(best, 0.0)
-            shared["condition"] = tuple(sorted(near))
+        broad = (pa.conditions | pa.ancestors) & (pb.conditions | pb.ancestors)
+        if broad:
+            raw["condition"] = 0.1
+            shared["condition"] = tuple(sorted(broad))
+            bits.append(f"only a broad heading ({', '.join(_dedupe_labels(f, tuple(sorted(broad)), idf, 2))})")
     for part, xa, xb in (("drug", pa.drugs, pb.drugs), ("mechanism", pa.mechanisms, pb.mechanisms),
-                         ("target", pa.targets, pb.targets), ("drugClass", pa.classes, pb.classes)):
+                         ("target", pa.targets, pb.targets)):
         common = xa & xb
         if common:
-            # fsum: exact, so the score does not depend on the order a set yields its items
-            # (nor on which trial of the pair is scored first).
-            parts[part] = WEIGHTS[part] * math.fsum(idf.get(x, 0.0) for x in common)
+            raw[part] = min(1.0, 0.7 + 0.15 * (len(common) - 1)) if part == "drug" else 1.0
             shared[part] = tuple(sorted(common))
-    ta, tb = f.trials[a], f.trials[b]
+            bits.append(f"{part}: {', '.join(_dedupe_labels(f, shared[part], idf))}")
+    substance = bool(raw.get("condition", 0) > 0.1 or "drug" in raw or "mechanism" in raw or "target" in raw)
+    classes = pa.classes & pb.classes
+    if classes:
+        counts = df or {}
+        weighted = sorted(classes, key=lambda c: (-_class_weight(f, c, counts), c))
+        raw["drugClass"] = _class_weight(f, weighted[0], counts)
+        shared["drugClass"] = tuple(sorted(classes))
+        bits.append(f"drugClass: {', '.join(_dedupe_labels(f, tuple(weighted), idf))}")
+    if ta.sponsors & tb.sponsors:
+        raw["sponsor"] = 1.0
+    place, place_text = place_overlap(f, ta, tb)
+    if place:
+        if not (ta.sponsors & tb.sponsors):
+            raw["sites"] = place
+        elif ta.sites & tb.sites or ta.countries & tb.countries:
+            raw["sites"] = 1.0 if ta.sites & tb.sites else 0.5
+        bits.append(place_text)
+    per, per_text = period_overlap(ta, tb)
+    if per:
+        raw["period"] = per
+        bits.append(per_text)
+    ov = population_overlap(f, ta, tb, ranges)
+    if ov.verdict == "yes":
+        raw["population"] = 0.5 + 0.5 * (ov.fraction if ov.measured else 1.0)
+    elif ov.verdict == "unknown" and ov.measured:
+        raw["population"] = ov.fraction / 3
+    if raw.get("population"):
+        bits.append(f"population overlap {ov.verdict}" + (f" ({', '.join(ov.measured)} {ov.fraction:.2f})"
+                                                           if ov.measured else ""))
     design = 0.0
     same_phase = sorted(ta.phases & tb.phases)
+    d = []
     if same_phase:
         design += 0.5
+        d.append("phase " + "/".join(f.label(p) for p in same_phase))
     if ta.allocation and ta.allocation == tb.allocation:
         design += 0.25
+        d.append(f.label(ta.allocation))
     if ta.placebo and tb.placebo:
         design += 0.25
+        d.append("placebo-controlled")
     if design:
-        parts["design"] = WEIGHTS["design"] * design
-    pop, dims = _population(ranges[a], ranges[b])
-    if pop:
-        parts["population"] = WEIGHTS["population"] * pop
-    total = round(math.fsum(parts.values()), 4)
-    parts = {k: round(v, 4) for k, v in parts.items()}
-    bits = []
-    for part in ("condition", "drug", "mechanism", "target", "drugClass"):
-        if part in shared:
-            names = ", ".join(_dedupe_labels(f, shared[part], idf))
-            word = "condition (parent or subtype)" if part == "condition" and not exact else part
-            bits.append(f"{word}: {names}")
-    if design:
-        d = []
-        if same_phase:
-            d.append("phase " + "/".join(f.label(p) for p in same_phase))
-        if ta.allocation and ta.allocation == tb.allocation:
-            d.append(f.label(ta.allocation))
-        if ta.placebo and tb.placebo:
-            d.append("placebo-controlled")
+        raw["design"] = design
         bits.append("design: " + ", ".join(d))
-    if pop:
-        bits.append(f"population overlap {pop:.2f} ({', '.join(dims)})")
+    parts = {k: round(PART_WEIGHTS[k] * v, 4) for k, v in raw.items() if v}
+    total = round(math.fsum(parts.values()), 4) if substance else 0.0
     x, y = (a, b) if a < b else (b, a)
-    return Comparability(x, y, total, parts, shared, "; ".join(bits))
+    return Comparability(x, y, min(total, 1.0), parts, shared, "; ".join(bits), ov.verdict, ov.text(f))
 
 
 def _dedupe_labels(f: Facts, iris: tuple[str, ...], idf: dict[str, float], most: int = 5) -> list[str]:
@@ -235,6 +262,10 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
         return []
     profiles = _profiles(f)
     idf = _idf(profiles.values(), n)
+    df: dict[str, int] = {}
+    for p in profiles.values():
+        for c in p.classes:
+            df[c] = df.get(c, 0) + 1
     ranges = {i: admitted_ranges(f.trials[i]) for i in iris}
 
     # Feature columns: exact features and, separately, ancestors (for parent/subtype hits).
@@ -273,7 +304,7 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
                 tied = np.sort(cand_cols[cand_vals == cut])[:want - len(above)]
                 cand_cols = np.concatenate((above, tied))
             a = iris[r]
-            scored = [score_pair(f, a, iris[c], profiles[a], profiles[iris[c]], idf, ranges) for c in cand_cols]
+            scored = [score_pair(f, a, iris[c], profiles[a], profiles[iris[c]], idf, ranges, df) for c in cand_cols]
             scored.sort(key=lambda s: (-s.score, s.trial_a, s.trial_b))
             for s in scored[:top]:
                 if s.score > 0:

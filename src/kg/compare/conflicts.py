@@ -59,6 +59,9 @@ class Conflict:
     #: and its parts in words. Not part of the key: a conflict stays the same node when it moves.
     relevance: float = 0.0
     relevance_text: str = ""
+    #: Can one patient meet both trials (kg.compare.overlap): yes / no / unknown, and why.
+    overlap: str = ""
+    overlap_text: str = ""
 
     @property
     def key(self) -> str:
@@ -137,7 +140,9 @@ class Judge:
             return dataclasses.replace(c, relevance=1.0, relevance_text="within one trial")
         ov = self.overlap(c.trial_a, c.trial_b, c.kind != "washout")
         r = relevance(self.f, ta, tb, ov, separates)
-        return dataclasses.replace(c, relevance=r.score, relevance_text=r.text)
+        full = self.overlap(c.trial_a, c.trial_b)
+        return dataclasses.replace(c, relevance=r.score, relevance_text=r.text, overlap=full.verdict,
+                                   overlap_text=full.text(self.f))
 
 
 def _covers(f: Facts, rule: object, drug: str) -> str | None:

@@ -311,12 +311,20 @@ class Overlap:
     def text(self, f: Facts) -> str:
         """The verdict in one line."""
         if self.verdict == "no":
-            return "no: " + "; ".join(f"{f.trials[r.trial].name if r.trial in f.trials else r.trial} {r.why}"
-                                      for r in self.deciding)
+            return "no: " + "; ".join(_reason_text(f, r) for r in self.deciding)
         if self.verdict == "yes":
             how = f", ranges overlap {self.fraction:.2f} ({', '.join(self.measured)})" if self.measured else ""
             return f"yes: {self.relation.text(f)}, nothing typed separates them{how}"
         return "unknown: " + "; ".join(self.missing)
+
+
+def _reason_text(f: Facts, r: Reason, most: int = 90) -> str:
+    """ "NCT… excludes X («criterion text»)", or "(registry)" for a registry field."""
+    name = f.trials[r.trial].name if r.trial in f.trials else r.trial
+    said = f.criterion_text.get(r.criterion, "") if r.criterion else ""
+    if len(said) > most:
+        said = said[:most - 1].rstrip() + "…"
+    return f"{name} {r.why}" + (f" («{said}»)" if said else "")
 
 
 def _sexes(t: TrialFacts) -> tuple[set[str], Reason | None]:
@@ -442,6 +450,8 @@ def population_overlap(f: Facts, a: TrialFacts, b: TrialFacts,
     ``ranges``: :func:`admitted_ranges` per trial IRI, when the caller holds them already.
     ``therapy=False`` leaves required background therapies out: a washout asks whether A's
     participants could enter B once off the drug, so the drug itself must not answer no."""
+    if b.iri < a.iri:
+        a, b = b, a  # one answer per pair, whichever way it is asked
     ra = ranges[a.iri] if ranges is not None and a.iri in ranges else admitted_ranges(a)
     rb = ranges[b.iri] if ranges is not None and b.iri in ranges else admitted_ranges(b)
     rel = relation(f, a, b)

@@ -29,6 +29,7 @@ def _short(iri: str) -> str:
 _PART_PROPS = {
     "condition": V.conditionScore, "drug": V.drugScore, "mechanism": V.mechanismScore, "target": V.targetScore,
     "drugClass": V.drugClassScore, "design": V.designScore, "population": V.populationScore,
+    "sponsor": V.sponsorScore, "sites": V.sitesScore, "period": V.periodScore,
 }
 
 
@@ -48,7 +49,8 @@ def conflict_triples(conflicts: Iterable[Conflict], facts: Facts) -> Iterator[Tr
     kinds = {k: URIRef(V.conflict_kind(k)) for k in V.CONFLICT_KINDS}
     p = {name: str(getattr(V, name)) for name in (
         "conflictKind", "trialA", "trialB", "criterionA", "criterionB", "interventionA", "sharedConcept",
-        "sharedConceptLabel", "washoutEver", "washoutDays", "sideAText", "sideBText", "windowText")}
+        "sharedConceptLabel", "washoutEver", "washoutDays", "sideAText", "sideBText", "windowText", "relevance",
+        "relevanceText", "overlapVerdict", "overlapText")}
     conflict_type = URIRef(V.Conflict)
     for c in conflicts:
         node = str(V.conflict_iri(c.key))
@@ -71,6 +73,10 @@ def conflict_triples(conflicts: Iterable[Conflict], facts: Facts) -> Iterator[Tr
         yield node, p["sideAText"], side_a
         yield node, p["sideBText"], side_b
         yield node, p["windowText"], c.window_text() or ""
+        yield node, p["relevance"], float(c.relevance)
+        yield node, p["relevanceText"], c.relevance_text
+        yield node, p["overlapVerdict"], c.overlap
+        yield node, p["overlapText"], c.overlap_text
         if c.kind == "washout":
             if c.ever:
                 yield node, p["washoutEver"], True
@@ -95,5 +101,7 @@ def comparability_triples(pairs: Iterable[Comparability]) -> Iterator[Triple]:
         for items in p.shared.values():
             for x in items:
                 yield node, str(V.sharedConcept), URIRef(x)
+        yield node, str(V.overlapVerdict), p.overlap
+        yield node, str(V.overlapText), p.overlap_text
         yield node, _COMMENT, p.explanation
-        yield node, _LABEL, f"{_short(p.trial_a)} ~ {_short(p.trial_b)} ({p.score:.1f})"
+        yield node, _LABEL, f"{_short(p.trial_a)} ~ {_short(p.trial_b)} ({p.score:.2f})"
