@@ -206,8 +206,9 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy(client):
     csp = r.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "connect-src 'self'" in csp
     assert "static/yasgui.min.js" in r.text and "http" not in r.text.split("<body>")[0]
-    js = client.get("/static/yasgui.min.js")
+    js = client.get("/static/yasgui.min.js", headers={"Accept-Encoding": "gzip"})
     assert js.status_code == 200 and len(js.content) > 500_000
+    assert js.headers["content-encoding"] == "gzip" and js.num_bytes_downloaded < 400_000
     assert "sourceMappingURL" not in js.text[-200:]
     assert "MIT" in client.get("/static/LICENSE.yasgui").text
     assert client.get("/static/../app.py").status_code == 404
