@@ -239,3 +239,23 @@ def test_a_decision_names_the_fact_and_the_constraint(facts) -> None:  # type: i
     assert decided.fact == "medications[1]"
     assert "/criterion/exclusion-6/constraint/" in decided.constraint
     assert "56 days" in decided.reason and "84 days" in decided.reason
+
+
+def test_a_note_lists_nothing_completely(facts) -> None:  # type: ignore[no-untyped-def]
+    """A requirement is not met by a drug the record leaves out only when the record lists every drug."""
+    from kg.patient.notes import read_note
+
+    note = read_note("A 45-year-old woman with early diffuse cutaneous systemic sclerosis diagnosed in May.", "n")
+    assert note.conditions and not note.medications
+    (r,) = match(note, facts, trials=["NCT01670565"]).trials
+    assert _status(r, "inc 2") == "unknown" and r.verdict == "undetermined"
+    (s,) = match(read_patient_json(patient(DCSSC, medications=[])), facts, trials=["NCT01670565"]).trials
+    assert _status(s, "inc 2") == "not met" and s.verdict == "excluded"
+
+
+def test_same_patient_same_answer_whatever_the_order(facts) -> None:  # type: ignore[no-untyped-def]
+    p = read_patient_json(IGG4_REMISSION)
+    one = [(t.name, t.verdict, t.score) for t in match(p, facts).trials]
+    two = [(t.name, t.verdict, t.score) for t in match(p, facts, trials=[n for n, _v, _s in reversed(one)]).trials]
+    assert one == two
+    assert [s for _n, _v, s in one] == sorted((s for _n, _v, s in one), reverse=True)

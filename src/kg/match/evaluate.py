@@ -43,6 +43,7 @@ class Finding:
     text: str = ""
 
 
+_INFECTION_KEY = str(V.condition_iri("infection"))
 _STOP = frozenset("a an the of any known history prior previous current active other".split())
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -96,6 +97,8 @@ class PatientView:
             for pathogen, marker, _s, _e in lx.find_infections(c.name):
                 status = "negative" if not c.present else ("resolved" if c.status == "resolved" else "positive")
                 view.infections.setdefault(pathogen, []).append((marker, status, c.source or c.name))
+                if c.present and marker is None:
+                    keys.add(_INFECTION_KEY)  # tuberculosis, HIV, hepatitis B … are infections
         for lab in patient.labs:
             for pathogen, marker, _s, _e in lx.find_infections(lab.analyte):
                 if lab.result:
@@ -452,25 +455,31 @@ def _substance(c: ConstraintFacts, v: PatientView) -> Finding:
 
 
 def _infection(c: ConstraintFacts, v: PatientView) -> Finding:
+    """Whether the infection (or the test result) the constraint names holds: "HIV negative"
+    holds for a patient without HIV, "positive HBsAg" for one with a positive test."""
     pathogen = c.one("pathogen") or ""
     marker = c.one("serologyMarker")
     status = c.one("infectionStatus")
+    negative = c.one("testResult") == "negative"
     found = v.infections.get(pathogen, [])
+
+    def said(infected: bool, reason: str, fact: str | None, assumed: bool = False) -> Finding:
+        return _f(c, not infected if negative else infected, reason, fact, assumed)
+
     if marker:
         tests = [(m, r, f) for m, r, f in found if m == marker]
         if tests:
             m, r, fact = tests[-1]
-            want = c.one("testResult") or "positive"
-            return _f(c, (r == "positive") == (want == "positive"), f"{marker} {r}", fact)
+            return said(r == "positive", f"{marker} {r}", fact)
     present = [(m, r, f) for m, r, f in found if r in ("positive", "resolved")]
     if present:
         m, r, fact = present[-1]
         if r == "resolved" and status == "active":
-            return _f(c, False, f"{pathogen} resolved", fact)
-        return _f(c, True, f"{pathogen} {'(past)' if r == 'resolved' else 'positive'}", fact)
+            return said(False, f"{pathogen} resolved", fact)
+        return said(True, f"{pathogen} {'(past)' if r == 'resolved' else 'positive'}", fact)
     if any(r == "negative" for _m, r, _f in found):
-        return _f(c, False, f"{pathogen} negative", next(f for _m, r, f in found if r == "negative"))
-    return _f(c, False, f"no {pathogen or 'such'} infection in the record", None, assumed=True)
+        return said(False, f"{pathogen} negative", next(f for _m, r, f in found if r == "negative"))
+    return said(False, f"no {pathogen or 'such'} infection in the record", None, assumed=True)
 
 
 def _reproductive(c: ConstraintFacts, v: PatientView) -> Finding:
@@ -480,6 +489,10 @@ def _reproductive(c: ConstraintFacts, v: PatientView) -> Finding:
     if attr is None:
         return _f(c, NEUTRAL, f"{topic.replace('_', ' ') or 'reproduction'}: not a fact of the record")
     if p.sex == "male":
+        if c.polarity == "inclusion":
+            # a requirement about pregnancy or breastfeeding ("willing to refrain from
+            # breast-feeding") does not apply to a man
+            return _f(c, NEUTRAL, "does not apply to a male")
         return _f(c, False, "male", "sex")
     value = getattr(p, attr)
     if value is not None:
@@ -502,8 +515,27 @@ def _participation(c: ConstraintFacts, v: PatientView) -> Finding:
     return _f(c, False, "no other trial in the record", None, assumed=True)
 
 
+#: The record section whose completeness lets kg read "not listed" as "absent", per constraint kind.
+_SECTION = {"TherapyConstraint": "medications", "BackgroundTherapyConstraint": "medications",
+            "InfectionConstraint": "conditions", "SubstanceUseConstraint": "substanceUse",
+            "TrialParticipationConstraint": "inOtherTrial", "HealthyVolunteerConstraint": "conditions",
+            "ReproductiveConstraint": "pregnancy"}
+
+
 def evaluate(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding:
-    """Whether what constraint ``c`` describes holds for the patient (before polarity)."""
+    """Whether what constraint ``c`` describes holds for the patient (before polarity).
+
+    A requirement (effective polarity inclusion) is only *not met* by the absence of a fact
+    when the record lists that section completely (a structured record does, a note does
+    not); otherwise kg cannot tell, and says so. Exclusions read the record closed-world."""
+    f = _evaluate(c, v, facts)
+    if (f.value is False and f.assumed and c.polarity == "inclusion"
+            and _SECTION.get(c.kind, "") not in v.patient.complete and c.kind in _SECTION):
+        f.value, f.reason = None, f"{f.reason}; the record may not list every {_SECTION[c.kind]}"
+    return f
+
+
+def _evaluate(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding:
     kind = c.kind
     if kind == "AgeConstraint":
         return _age(c, v)

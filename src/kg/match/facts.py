@@ -24,7 +24,7 @@ from kg import vocab as V
 _KG = str(V.KG)
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: Bumped when the shape of :class:`MatchFacts` changes (old cache files are then ignored).
-FACTS_VERSION = 5
+FACTS_VERSION = 6
 
 
 def query_text(name: str) -> str:
@@ -194,7 +194,9 @@ def read_match_facts(store: object) -> MatchFacts:
                 edges[key] |= edges.get(cond, set())
                 edges[cond].add(key)
     f.broader = _closure(edges)
-    f.known_conditions = set(edges) | {p for ps in edges.values() for p in ps} | set(names)
+    # conditions kg has knowledge of (the curated hierarchy and the lexicon's names), not every
+    # name some record gives: a requirement named otherwise is unknown, not "not met"
+    f.known_conditions = set(edges) | {p for ps in edges.values() for p in ps}
     for t, cond in rows("trial-conditions"):
         tf = f.trials.get(t)
         if tf is None:

@@ -108,7 +108,7 @@ def read_fhir_bundle(data: dict[str, Any], source: str = "") -> Patient:
         err = exc.errors()[0]
         loc = ".".join(str(x) for x in err.get("loc", ()) if x not in ("__root__",))
         raise PatientError(err.get("msg", "invalid"), source=source, field=loc or None) from None
-    p = Patient(id="patient")
+    p = Patient(id="patient", complete=frozenset({"conditions", "medications"}))
     by_loinc = _analyte_by_loinc()
     for i, entry in enumerate(b.entry or []):
         r = entry.resource

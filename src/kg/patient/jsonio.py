@@ -130,6 +130,8 @@ def read_patient_json(data: dict[str, Any] | str | Path, source: str = "") -> Pa
             raise PatientError(f"not true/false: {value!r}", source=source, field=key)
         setattr(p, attr, value)
     p.substance_use = [str(s) for s in _list(data, "substanceUse", source)]
+    # a structured record lists its conditions, drugs and habits: what it leaves out is absent
+    p.complete = frozenset({"conditions", "medications", "substanceUse", "inOtherTrial"})
     for i, c in enumerate(_list(data, "conditions", source)):
         f = f"conditions[{i}]"
         c = _obj(c, f, source)

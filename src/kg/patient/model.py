@@ -127,6 +127,10 @@ class Patient:
     healthy: bool | None = None
     as_of: date | None = None
     text: str | None = None  # the note a notes reader read (spans index it)
+    #: sections the record lists completely ("conditions", "medications", "substanceUse",
+    #: "inOtherTrial"): what such a section does not list, the patient does not have. A
+    #: note lists nothing completely.
+    complete: frozenset[str] = frozenset()
 
     def age_on(self, day: date | None) -> float | None:
         """Age in years on ``day`` (the birth date wins over a stated age when both are given)."""

@@ -34,7 +34,7 @@ _AGE = re.compile(r"\b(\d{1,3})(?:\s*|-)(?:years?|yrs?|y)(?:\s*|-)(?:old|o\b)|\b
 _FEMALE = re.compile(r"\b(?:woman|female|girl|lady|she|her|mrs|ms|mother|pregnant)\b", re.I)
 _MALE = re.compile(r"\b(?:man|male|boy|gentleman|he|his|him|mr)\b", re.I)
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?\n]+|$)")
-_NEG_CUE = re.compile(r"(?<![\w-])(?:denie[sd]|deny(?:ing)?|no|not|without|negative\s+for|free\s+of|absence\s+of|"
+_NEG_CUE = re.compile(r"(?<![\w-])(?:denie[sd]|deny(?:ing)?|no|not|\w+n't|without|negative\s+for|free\s+of|absence\s+of|"
                       r"rules?\s+out|ruled\s+out|never\s+had|no\s+history\s+of|no\s+known|non)(?:\s+|-)", re.I)
 _NEG_STOP = re.compile(r"[;:()]|\b(?:but|however|although|which|who|and\s+(?:has|had|is|was|reports?))\b", re.I)
 _FAMILY = re.compile(r"family\s+history\s+of|(?:mother|father|sister|brother|sibling|parents?)\s+(?:has|had|with|died)",
