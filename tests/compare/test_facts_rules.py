@@ -171,7 +171,7 @@ def test_comparability_ranks_shared_drug_and_condition_first() -> None:
     top = best[b.iri]
     assert set(top.parts) >= {"condition", "drug", "mechanism", "target", "drugClass", "design"}
     assert abs(top.score - sum(top.parts.values())) < 1e-3
-    assert "drug: belimumab" in top.explanation and "condition: SLE" in top.explanation
+    assert "drug: belimumab" in top.explanation and "same condition (SLE)" in top.explanation
     assert "parent or subtype" in best[c.iri].explanation
     assert a.iri < b.iri and (top.trial_a, top.trial_b) == (a.iri, b.iri)
 

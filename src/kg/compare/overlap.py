@@ -457,7 +457,9 @@ def population_overlap(f: Facts, a: TrialFacts, b: TrialFacts,
     rel = relation(f, a, b)
     deciding = _separated(f, a, b, ra, rb, therapy)
     age_a, age_b = _age(a, ra), _age(b, rb)
-    fraction, measured = range_overlap({**ra, ("age", "a"): age_a}, {**rb, ("age", "a"): age_b})
+    stated = any(not math.isinf(x) for x in (age_a.low, age_a.high, age_b.low, age_b.high))
+    extra_a, extra_b = ({("age", "a"): age_a}, {("age", "a"): age_b}) if stated else ({}, {})
+    fraction, measured = range_overlap({**ra, **extra_a}, {**rb, **extra_b})
     if deciding:
         return Overlap("no", rel, deciding, (), 0.0, tuple(measured))
     if rel.level in ("same", "parent-subtype") or (a.healthy and b.healthy):
