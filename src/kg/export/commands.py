@@ -30,7 +30,7 @@ def views_cmd() -> None:
     click.echo(f"{MAPPINGS_VIEW}\n  Every link to external ontologies (SKOS mappings, registry ids) as SSSOM TSV (-o FILE.sssom.tsv)")
     click.echo("fhir\n  One trial as a FHIR Bundle: ResearchStudy + eligibility (-p trial ID, -p version R5|R4B, -o FILE.json)")
     click.echo("cohort\n  One trial's eligibility as an OHDSI Circe cohort definition (-p trial ID, "
-               "-p entry condition|observation-period, -o FILE.json)")
+               "-p entry condition|observation-period, -p index YYYY-MM-DD, -o FILE.json)")
     click.echo("kgx\n  Trials, conditions, drugs, mechanisms, targets as Biolink KGX nodes.tsv + edges.tsv (-o DIR)")
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from kg.errors import ExportError
 
-_PARAMS = {"fhir": {"trial", "version"}, "cohort": {"trial", "entry"}, "kgx": set()}
+_PARAMS = {"fhir": {"trial", "version"}, "cohort": {"trial", "entry", "index"}, "kgx": set()}
 
 
 def export_interop(store: object, view: str, output: Path, params: dict[str, str]) -> str:
@@ -38,7 +38,7 @@ def export_interop(store: object, view: str, output: Path, params: dict[str, str
     else:
         from kg.interop.cohort import export_cohort
 
-        out = export_cohort(facts, params.get("entry", "condition"))
+        out = export_cohort(facts, params.get("entry", "condition"), params.get("index"))
         text, what = out.json(), "OHDSI Circe cohort definition"
     atomic_write(Path(output), lambda tmp: tmp.write_text(text, encoding="utf-8"))
     n = len(facts.items)

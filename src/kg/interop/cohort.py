@@ -212,10 +212,21 @@ def _group(items: list[Item], by_iri: dict[str, Item], f: TrialFacts, sets: _Set
     return {"Type": kind, "CriteriaList": crits, "DemographicCriteriaList": demos, "Groups": groups}
 
 
-def export_cohort(f: TrialFacts, entry: str = "condition") -> CohortExport:
-    """The trial's eligibility as a Circe cohort expression, validated by ``ohdsi-cohort-schemas``."""
+def export_cohort(f: TrialFacts, entry: str = "condition", index_date: str | None = None) -> CohortExport:
+    """The trial's eligibility as a Circe cohort expression, validated by ``ohdsi-cohort-schemas``.
+
+    ``entry="observation-period"`` screens everyone observed; with ``index_date`` (YYYY-MM-DD)
+    the index is that day (a screening date) for everyone observed on it."""
     if entry not in ENTRIES:
         raise ExportError(f"unknown entry event {entry!r} (choose {', '.join(ENTRIES)})")
+    if index_date is not None:
+        import datetime
+
+        try:
+            datetime.date.fromisoformat(index_date)
+        except ValueError:
+            raise ExportError(f"index date {index_date!r} is not YYYY-MM-DD") from None
+        entry = "observation-period"
     out = CohortExport(expression={})
     sets = _Sets(f.labels)
     by_iri = {i.iri: i for i in f.items}
@@ -224,7 +235,12 @@ def export_cohort(f: TrialFacts, entry: str = "condition") -> CohortExport:
     if entry == "condition":
         codes = tuple(dict.fromkeys(x for c in f.of("condition") for x in (code_of(c.iri),) + f.codes.get(c.iri, ())))
         entry_set = sets.add("trial conditions", codes)
-    primary = {"ConditionOccurrence": {"CodesetId": entry_set}} if entry_set is not None else {"ObservationPeriod": {}}
+    if entry_set is not None:
+        primary: dict[str, Any] = {"ConditionOccurrence": {"CodesetId": entry_set}}
+    elif index_date is not None:
+        primary = {"ObservationPeriod": {"UserDefinedPeriod": {"StartDate": index_date, "EndDate": index_date}}}
+    else:
+        primary = {"ObservationPeriod": {}}
     rules = []
     by_criterion: dict[str, list[Item]] = {}
     for item in f.items:
@@ -296,3 +312,27 @@ def resolve_concepts(expression: dict[str, Any], lookup: Any) -> tuple[dict[str,
             kept.append(it)
         cs["expression"]["items"] = kept
     return out, found, dropped
+
+
+def execute(expression: dict[str, Any], con: Any, cdm_schema: str = "main", cohort_id: int = 1,
+            table: str = "kg_cohort") -> int:
+    """Run ``expression`` on the OMOP CDM of DuckDB connection ``con`` and return how many persons
+    enter the cohort. The SQL is Circe's own (``circe`` builds it as the Java Circe does, its
+    SqlRender port translates it to DuckDB); the rows land in ``cdm_schema.table``."""
+    from circe.api import build_cohort_query, cohort_expression_from_json
+    from circe.cohortdefinition import BuildExpressionQueryOptions
+    from circe.sqlrender import render, split_sql, translate
+
+    options = BuildExpressionQueryOptions()
+    options.cohort_id = cohort_id
+    options.cdm_schema = options.vocabulary_schema = options.result_schema = cdm_schema
+    options.target_table = f"{cdm_schema}.{table}"
+    sql = translate(render(build_cohort_query(cohort_expression_from_json(json.dumps(expression)), options)), "duckdb")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {cdm_schema}.{table} (cohort_definition_id INTEGER, subject_id BIGINT, "
+                "cohort_start_date DATE, cohort_end_date DATE)")
+    con.execute(f"DELETE FROM {cdm_schema}.{table} WHERE cohort_definition_id = ?", [cohort_id])
+    for statement in split_sql(sql):
+        con.execute(statement)
+    row = con.execute(f"SELECT COUNT(DISTINCT subject_id) FROM {cdm_schema}.{table} WHERE cohort_definition_id = ?",
+                      [cohort_id]).fetchone()
+    return int(row[0])
