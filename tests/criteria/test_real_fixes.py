@@ -146,3 +146,17 @@ def test_requirement_inside_an_exclusion_criterion_is_required() -> None:
               ReproductiveConstraint)
     pol = {c.topic: c.effective_polarity for c in out}
     assert pol == {"pregnancy": "exclusion", "contraception": "inclusion"}
+
+
+@pytest.mark.parametrize("text", [
+    "Patients with a disease duration greater than or equal to 6 months",
+    "Patients with any medical, psychological or social condition",
+    "Patients with renal biopsy showing crescents",
+])
+def test_trigger_items_that_name_no_condition_give_none(text: str) -> None:
+    assert not _of(text, "inclusion", ConditionConstraint)
+
+
+def test_a_short_item_keeps_its_name_up_to_the_clause() -> None:
+    names = [c.name for c in _of("History of gout of at least 3 months' duration", "inclusion", ConditionConstraint)]
+    assert names == ["gout"]

@@ -1456,6 +1456,53 @@ def _split_items(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return merged
 
 
+#: Words that make a list item a clause or a measure, not a condition's name.
+_NOT_NAME = re.compile(
+    r"\b(?:will|would|are|is|was|were|be|being|been|showing|shows?|allowed|permitted|excluded|eligible|greater|less|"
+    r"equal|than|following|duration|function|evidence|diagnosis|treatment|therapy|therapies|medications?|drugs?|"
+    r"condition|conditions|any|must|should|may|might|could|shown|confirmed|proven|"
+    r"defined|measured|required|requiring|receiving|treated)\b|\d", re.I)
+
+
+def _condition_item(text: str, a: int, b: int) -> tuple[int, int] | None:
+    """The condition a trigger's list item names when no disease-table name is in it: the item up
+    to its head noun when it has one ("necrotizing glomerulonephritis"), the item itself when it
+    is a short name ("Gottron's papules"), None when it reads as a clause or measure."""
+    heads = [(hs, he) for hs, he in _morph_heads(text[a:b])]
+    if heads:
+        hs, he = heads[0]
+        s0 = _modifiers_start(text, a + hs)
+        s0 = max(a, s0)
+        if _NOT_NAME.search(text, s0, a + he) and not _NOT_NAME.search(text, a + hs, a + he):
+            s0 = a + hs
+        if _NOT_NAME.search(text, s0, a + he) or " " not in text[s0:a + he].strip() and _VAGUE.fullmatch(text[s0:a + he]):
+            return None
+        return s0, a + he
+    # a short name, up to the first word that starts a clause or a measure ("menopause or have
+    # stopped periods", "ED of at least 3 months' duration")
+    stop = _ITEM_END.search(text, a, b)
+    e = stop.start() if stop else b
+    while e > a and text[e - 1] in " ,;:-(":
+        e -= 1
+    words = text[a:e].split()
+    if words and len(words) <= 4 and not _NOT_NAME.search(text, a, e) and words[0].lower() not in _FUNCTION_WORDS \
+            and not _NOT_HEAD.search(words[-1]) and not _VAGUE.fullmatch(text[a:e]):
+        return a, e
+    return None
+
+
+_FUNCTION_WORDS = frozenset("of the a an to with without and or for by in on at as is are be no not any than if who which "
+                            "that other such".split())
+#: A last word that leaves a short item without a head noun ("medical", "cardiac", "positive"), or
+#: names a test, not a condition ("renal biopsy", "throat culture").
+_NOT_HEAD = re.compile(r"\w{3,}(?:al|ic|ous|ive|ary|ed|ly)$|^(?:disease|disorder|positive|negative|adequate|biops(?:y|ies)|"
+                       r"cultures?|tests?|scans?|imaging|samples?|c|p)$", re.I)
+
+
+_ITEM_END = re.compile(r"(?<=\w)\s+(?:of|in|for|with|by|on|at|to|from|as|have|has|had|who|which|that)\b|"
+                       + _NOT_NAME.pattern + r"|[(,;:]", re.I)
+
+
 def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[int, int]],
                 groups: list[tuple[str, list[Constraint]]]) -> list[Constraint]:
     out: list[Constraint] = []
@@ -1541,6 +1588,17 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
             if len(phrase) < 3 or len(phrase.split()) > 12 or _GENERIC.fullmatch(phrase):
                 continue
             name = _disease_name(phrase)
+            cut_from = None
+            if name is None and _SUBORDINATE.match(text, ca, cb) and a < _SUBORDINATE.match(text, ca, cb).end():
+                continue  # "While in remission and without evidence of relapse, …": the setting, not a criterion
+            if name is None:
+                cut = _condition_item(text, a, b)
+                if cut is None:
+                    continue  # "disease duration greater than", "renal biopsy showing …": no condition named
+                if cut[0] > a:
+                    cut_from = cut[0]  # the name starts inside the item: so does the span
+                a, b = cut
+                phrase = text[a:b].strip()
             if name in _BROAD_HEADS:
                 hm = _DISEASE_RE.search(text, a, b)
                 if hm and max(a, modifiers_start(text, hm.start())) < hm.start():
@@ -1551,7 +1609,8 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
                     h = re.compile(r"[;.:()\[\]]").search(text, to.end(), cb)
                     b = h.start() if h else cb
             made.append(ConditionConstraint(
-                span=(m.start() if not made else a, b), condition=phrase, name=name or phrase.lower(),
+                span=(m.start() if not made and cut_from is None else a, b), condition=phrase,
+                name=name or phrase.lower(),
                 # a list item's own words qualify it, and the trigger ("history of", "current")
                 # every item; one item's "active" or "serious" is not the next one's
                 qualifiers=qualifiers(max(ca, m.start() - 30), b) if not made else tuple(
