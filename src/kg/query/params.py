@@ -230,6 +230,10 @@ PLUGIN_RESOLVERS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Parameter types a plain name of which the build's name index resolves (kg.query.lookup).
+LOOKUP_TYPES = frozenset({"drug", "mechanism", "condition"})
+
+
 def resolve_param(store: object, ptype: str, name: str, raw: str) -> Node:
     """Resolve parameter ``name`` of type ``ptype`` from the raw string the user gave."""
     resolver = RESOLVERS.get(ptype)
@@ -240,6 +244,14 @@ def resolve_param(store: object, ptype: str, name: str, raw: str) -> Node:
         resolver = getattr(importlib.import_module(module), func)
     if resolver is None:
         raise ParameterError(f"parameter {name!r} has unknown type {ptype!r}")
+    if ptype in LOOKUP_TYPES:
+        from kg.query.lookup import resolve as indexed
+
+        # the build's name index answers a plain name with one read (kg.query.lookup);
+        # anything it is not sure of goes to the type's own resolver
+        found = indexed(store, ptype, raw)
+        if found is not None:
+            return found
     try:
         return resolver(store, raw)
     except ParameterError as err:
