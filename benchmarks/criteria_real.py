@@ -325,6 +325,8 @@ def predicted(c: Any) -> Item | list[Item] | None:
                     exceptions=[e.name for e in getattr(c, "exceptions", ())], **_quantity_fields(c.quantity))
     if k == "condition":
         w = c.window
+        if "allowed" in c.qualifiers:
+            pol = "none"  # "recurrent disease allowed"
         return Item("condition", c.name, pol, phrases=[c.name, c.condition, c.classification or ""],
                     qualifiers=list(c.qualifiers) + list(c.organs), exceptions=[e.name for e in c.exceptions],
                     window=w.iso if w and not w.ever else None)

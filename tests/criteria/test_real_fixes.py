@@ -160,3 +160,22 @@ def test_trigger_items_that_name_no_condition_give_none(text: str) -> None:
 def test_a_short_item_keeps_its_name_up_to_the_clause() -> None:
     names = [c.name for c in _of("History of gout of at least 3 months' duration", "inclusion", ConditionConstraint)]
     assert names == ["gout"]
+
+
+@pytest.mark.parametrize("text", [
+    "Able to provide archival tumor tissue",
+    "Currently taking cancer drugs",
+    "A first-degree relative with leukemia",
+])
+def test_cancer_words_that_are_not_the_patients_cancer(text: str) -> None:
+    assert not [c for c in _of(text, "inclusion", ConditionConstraint) if "leuk" in c.name or c.name == "malignancy"]
+
+
+def test_a_condition_said_to_be_allowed_is_marked_allowed() -> None:
+    (c,) = _of("Recurrent disease allowed", "inclusion", ConditionConstraint)
+    assert "allowed" in c.qualifiers
+
+
+def test_less_than_n_months_ago_is_a_window() -> None:
+    (c,) = _of("Stroke less than 3 months ago", "exclusion", ConditionConstraint)
+    assert c.window is not None and c.window.iso == "P3M"

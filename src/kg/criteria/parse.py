@@ -150,6 +150,8 @@ _WIN_RE = re.compile(
     r"(?:\s+(?P<dir>before|prior\s+to|preceding|of|from|since|after|following|post|pre)\s+(?:the\s+)?(?P<ref>[^;,.()]{0,80}))?",
     re.I,
 )
+_AGO = re.compile(r"\s+ago\b", re.I)
+_LESS_THAN = re.compile(r"(?:less|fewer)\s+than\s*$|<\s*$|under\s*$", re.I)
 _WIN_PRE = re.compile(r"(?P<pre>within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|prior|preceding|first|recent|most\s+recent)?\s*$", re.I)
 _WIN_GATE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)\b", re.I)
 _WIN_ONE = re.compile(r"\b(?:in|within|during|over)\s+the\s+(?:past|last|previous|prior|preceding)\s+(?P<u>year|month|week|day)\b", re.I)
@@ -163,8 +165,9 @@ def _window(text: str, start: int, end: int, default_ever: bool = False) -> Time
         pm = _WIN_PRE.search(text, max(start, m.start() - 40), m.start())
         pre, d = (pm.group("pre") if pm else None), m.group("dir")
         ref = lx.reference_key(m.group("ref") or "") if m.group("ref") else None
-        if not pre and not (d and (ref or d.lower() not in ("of", "from", "since"))):
-            continue
+        if not pre and not (d and (ref or d.lower() not in ("of", "from", "since"))) and not (
+                _AGO.match(text, m.end()) and _LESS_THAN.search(text, max(start, m.start() - 20), m.start())):
+            continue  # a look-back needs "within …", "… before <reference>" or "less than N months ago"
         if pre and pre.lower() == "for" and not ref:
             continue  # "for 8 weeks" is a duration, not a look-back window
         n = _num(m.group("n"))
@@ -1027,6 +1030,8 @@ _PRIOR_CUE = re.compile(r"\b(?:prior|previous(?:ly)?|history|past|ever|had\s+rec
 _STABLE = re.compile(r"\bstable\s+(?:dose|dosage|regimen)|\b(?:no|without|any)\s+(?:\w+\s+){0,2}changes?\s+(?:in|of|to)\b|"
                      r"\bdose\s+(?:\w+\s+){0,2}(?:unchanged|stable|constant)\b", re.I)
 _ALLOWED_POST = re.compile(r"[^;.]{0,150}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|permissible)\b", re.I)
+_CONDITION_ALLOWED = re.compile(r"[^;.()]{0,80}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|"
+                                r"permissible)\b", re.I)
 _NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
 
 
@@ -1424,6 +1429,13 @@ _GENERIC = re.compile(
     r"(?:(?:or|and|such|any|other|the|a|an|past|previous|prior|current|present|recent|abuse|dependence|misuse|"
     r"disease|illness|condition|disorder|problem|history|status)\b[\s,/]*)+", re.I)
 
+#: A word after a cancer/tumour/infection head that makes the head an attribute of another noun.
+_ATTRIBUTIVE = re.compile(r"\s+(?:tissues?|biops(?:y|ies)|samples?|specimens?|blocks?|necrosis|drugs?|medications?|"
+                          r"treatments?|therap(?:y|ies)|cells?|markers?|lysis|assessments?|response|board|types?|"
+                          r"control|prevention|prophylaxis|screening|risk)\b", re.I)
+#: A condition of a relative or in the family history, not the patient's.
+_OF_RELATIVE = re.compile(r"\b(?:relatives?|family\s+(?:member|history)|familial\s+history|parents?|siblings?|"
+                          r"mother|father|brother|sister)\b[^;.]{0,40}$", re.I)
 #: Disease-table names too broad to stand for a phrase that names a site or type.
 _BROAD_HEADS = frozenset({"malignancy", "infection"})
 #: One or two site words and a conjunction right before a narrowed head's own site words.
@@ -1636,6 +1648,10 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
             continue
         ca, cb = _clause_of(clauses, m.start())
         name = _DISEASES[int(m.lastgroup[1:])][1] if m.lastgroup else m.group(0).lower()
+        if name in _BROAD_HEADS and _ATTRIBUTIVE.match(text, m.end()):
+            continue  # "tumor tissue", "cancer drugs", "Tumor Necrosis Factor": the word names something else
+        if _OF_RELATIVE.search(text, max(ca, m.start() - 60), m.start()):
+            continue  # "a first-degree relative with leukemia": not the patient's own condition
         s0 = m.start()
         if name in _BROAD_HEADS:  # "prostate cancer" is not any malignancy
             s0 = max(ca, modifiers_start(text, m.start()))
@@ -1866,6 +1882,9 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
             c.negated = True
         if isinstance(c, TherapyConstraint) and c.role is None:
             _therapy_role(text, c, ca, cb, polarity)
+        if (isinstance(c, ConditionConstraint) and _CONDITION_ALLOWED.match(text, c.span[1], cb)
+                and not _NOT_ALLOWED.search(text, ca, cb)):
+            c.qualifiers = c.qualifiers + ("allowed",)  # "recurrent disease allowed": neither required nor excluded
     if scope and not kept:
         kept = _listed_agent(text, polarity, scope)
     if scope:
