@@ -1694,6 +1694,9 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
         phrase = text[s0:he]
         if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, he):
             continue  # "laboratory abnormality"; "IgG deficiency (IgG < 400 mg/dL)" is its lab
+        if _OF_RELATIVE.search(text, max(ca, s0 - 60), s0) or (_disease_name(text[hs:he]) in _BROAD_HEADS
+                                                              and _ATTRIBUTIVE.match(text, he)):
+            continue
         out.append(ConditionConstraint(
             span=(s0, he), condition=text[max(ca, phrase_start(text, s0)):he], name=phrase.lower(),
             qualifiers=qualifiers(max(ca, s0 - 40), min(cb, he + 20)),
