@@ -37,7 +37,7 @@ from rdflib import Literal, URIRef
 from kg import vocab as V
 from kg.children import pool_initializer
 from kg.errors import KgError, StoreError
-from kg.model import Eligibility, Publication, TrialRecord
+from kg.model import Design, Eligibility, Publication, TrialRecord
 
 #: Environment variable naming how many worker processes a build uses (``1``: the serial build).
 WORKERS_ENV = "KG_BUILD_WORKERS"
@@ -96,7 +96,8 @@ def stub(record: TrialRecord) -> TrialRecord:
         summary=record.summary if keep_text else None,
         description=record.description if keep_text else None,
         collaborators=[], conditions=[], condition_ancestors=[], keywords=[], arms=[], interventions=[],
-        outcomes=[], visits=[], sites=[],
+        outcomes=[], visits=[], sites=[], other_ids=[], acronym=None, status=None, start_date=None,
+        completion_date=None, last_update=None, design=Design(),
         eligibility=Eligibility(text=e.text if keep_text else None),
         publications=[Publication(pmid=p.pmid, doi=p.doi, title=p.title) for p in record.publications],
     )
