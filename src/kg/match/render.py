@@ -50,7 +50,7 @@ def summary_rows(result: MatchResult) -> list[dict[str, str]]:
     """One row per trial: rank, trial, verdict, score, what excluded it, what is missing."""
     rows = []
     for i, t in enumerate(result.trials, 1):
-        why = "; ".join(f"{c.polarity[:3]} {c.order}: " + "; ".join(f.reason for f in c.decided_by)
+        why = "; ".join(f"{c.polarity[:3]} {c.order}: " + "; ".join(dict.fromkeys(f.reason for f in c.decided_by))
                         for c in t.excluded_by)
         rows.append({"rank": str(i), "trial": t.name, "verdict": t.verdict, "score": f"{t.score:.3f}",
                      "excluded by": why, "missing": "; ".join(t.missing[:4]) + (" …" if len(t.missing) > 4 else ""),
