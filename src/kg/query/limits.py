@@ -31,7 +31,8 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from rdflib import Graph, Variable
@@ -223,6 +224,29 @@ def _rebuild(kind: str, data: Any) -> Result:
     return res
 
 
+@contextmanager
+def forkable(store: object) -> Iterator[object]:
+    """``store`` as a forked query child may read it: itself, unless it is an on-disk store
+    opened for writing; then a read-only handle on the same files, opened after a flush.
+
+    A child forked beside a writer inherits the writer's storage mid-flight (its background
+    threads' locks, half-written buffers) and would read through it; the read-only handle
+    is the only one the child touches. ``kg query``, ``kg sparql`` and ``kg serve`` open
+    their stores read-only already: this covers library callers that query the store they
+    are building."""
+    if getattr(store, "read_only", True) or getattr(store, "path", None) is None:
+        yield store
+        return
+    from kg.store.oxigraph import OxigraphStore
+
+    store.flush()  # type: ignore[attr-defined]
+    reader = OxigraphStore(store.path, read_only=True)  # type: ignore[attr-defined]
+    try:
+        yield reader
+    finally:
+        reader.close()
+
+
 def user_query(
     store: object,
     sparql: str,
@@ -240,7 +264,8 @@ def user_query(
     allow = AllowList.from_env() if allow is None else allow
     limit = resolve_timeout(timeout)
     if isinstance(store, OxigraphStore):
-        return store.query(sparql, bindings, timeout=limit, allow=allow)
+        with forkable(store) as reader:
+            return reader.query(sparql, bindings, timeout=limit, allow=allow)  # type: ignore[attr-defined]
     clearance = clear_query(sparql, allow)
     query = store.query  # type: ignore[attr-defined]
 
@@ -281,5 +306,5 @@ def engine_syntax_error(sparql: str, timeout: float = 10.0) -> str | None:
         return None
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "engine_syntax_error", "offline_available", "resolve_timeout",
+__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "engine_syntax_error", "forkable", "offline_available", "resolve_timeout",
            "run_with_limit", "user_query"]

@@ -36,7 +36,7 @@ from rdflib.query import Result
 
 from kg.errors import ParameterError, QueryError, QueryTimeoutError
 from kg.query.guard import AllowList
-from kg.query.limits import ENV_VAR, resolve_timeout, run_with_limit, user_query
+from kg.query.limits import ENV_VAR, forkable, resolve_timeout, run_with_limit, user_query
 from kg.query.params import resolve_param
 
 _PARAM_RE = re.compile(r"^#\s*@param\s+(\S+)\s+(\S+)\s+(required|optional(?:=(\S+))?)\s*(.*)$")
@@ -191,10 +191,8 @@ def run_named(
         (pure if p.type in _PURE_TYPES else lookups).append((p.name, p.type, raw))
     values = _resolve_all(store, pure)
     if lookups:
-        flush = getattr(store, "flush", None)
-        if flush is not None:
-            flush()  # no storage thread mid-write when the child forks
-        values.update(run_with_limit(lambda: _resolve_all(store, lookups), limit))
+        with forkable(store) as reader:  # never a child forked to read through a writer
+            values.update(run_with_limit(lambda: _resolve_all(reader, lookups), limit))
     bindings: dict[str, object] = {}
     row_limit: int | None = None
     for p in query.params:
