@@ -179,3 +179,15 @@ def test_a_condition_said_to_be_allowed_is_marked_allowed() -> None:
 def test_less_than_n_months_ago_is_a_window() -> None:
     (c,) = _of("Stroke less than 3 months ago", "exclusion", ConditionConstraint)
     assert c.window is not None and c.window.iso == "P3M"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("No prior anthracyclines", "anthracycline"),
+    ("No prior interferon alfa", "interferon"),
+    ("More than 7 days since prior hepatotoxic drugs", "hepatotoxic drug"),
+    ("No concurrent hormone replacement therapy", "estrogen"),
+])
+def test_common_drug_classes_beyond_the_catalogue(text: str, name: str) -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    assert name in [t.name for t in _of(text, "inclusion", TherapyConstraint)]

@@ -286,6 +286,14 @@ DRUG_CLASSES: tuple[tuple[str, str], ...] = (
     (r"radiotherapy|radiation(?:\s+therapy)?|irradiation", "radiotherapy"),
     (r"(?:major\s+)?(?:surgery|surgeries|surgical\s+(?:procedures?|interventions?|resections?|treatment))", "surgery"),
     (r"(?:hormonal|endocrine)\s+therap(?:y|ies)|hormone\s+therapy", "endocrine therapy"),
+    (r"interferons?(?:[\s-](?:alpha|alfa|beta|gamma|α|β)(?:[\s-]?\d\w*)?)?|\bifn(?:[\s-]?(?:alpha|alfa|beta|gamma|α|β))?", "interferon"),
+    (r"anthracyclines?", "anthracycline"),
+    (r"estrogens?|oestrogens?|hormone\s+replacement\s+therap(?:y|ies)|\bhrt\b", "estrogen"),
+    (r"(?:antitumou?r\s+|anti-?cancer\s+|cancer\s+|therapeutic\s+)?vaccines?|vaccinations?", "vaccine"),
+    (r"hepatotoxic\s+(?:drugs?|agents?|medications?)", "hepatotoxic drug"),
+    (r"nephrotoxic\s+(?:drugs?|agents?|medications?)", "nephrotoxic drug"),
+    (r"myelosuppressive\s+(?:drugs?|agents?|medications?|therap(?:y|ies))", "myelosuppressive therapy"),
+    (r"(?:hematopoietic\s+)?growth\s+factors?|colony[\s-]stimulating\s+factors?|\bg-?csf\b|\bgm-?csf\b", "growth factor"),
 )
 
 #: Single drugs (regex -> normalised name).
@@ -309,6 +317,7 @@ DRUGS: tuple[tuple[str, str], ...] = (
     (r"prednisone", "prednisone"), (r"prednisolone", "prednisolone"),
     (r"methylprednisolone", "methylprednisolone"), (r"dexamethasone", "dexamethasone"),
     (r"hydrocortisone", "hydrocortisone"), (r"warfarin", "warfarin"),
+    (r"trimethoprim", "trimethoprim"), (r"sulfamethoxazole", "sulfamethoxazole"),
 )
 
 
@@ -329,7 +338,9 @@ DRUG_GATE = Gate(
            "glucocorticoid", "corticosteroid", "steroid", "malarial", "tnf", "jak", "janus", "investigational",
            "vaccin", "antibiotic", "monoclonal", "immunoglobulin", "ivig", "anticoagula", "nsaid", "anti-inflammatory",
            "chemotherapy", "cytotoxic", "immunotherapy", "plasma", "mycophenol", "ciclosporin", "cyclosporin",
-           "radiotherapy", "radiation", "irradiation", "hormon", "endocrine therap", "surg"),
+           "radiotherapy", "radiation", "irradiation", "hormon", "endocrine therap", "surg", "interferon", "ifn",
+           "anthracycl", "estrogen", "oestrogen", "hrt", "hepatotox", "nephrotox", "myelosuppress", "growth factor",
+           "colony", "csf"),
     prefixes=frozenset(name.split()[0][:6] for _, name in DRUGS),
     tokens=frozenset({"gc", "gcs", "cyc", "mmf", "aza", "mtx", "hcq"}),
 )
