@@ -15,7 +15,7 @@ as past exposures without dates (a window then stays unknown).
 >>> p = read_note("A 58-year-old woman with hypertension. She denies smoking or diabetes. "
 ...               "She takes metformin. Hemoglobin 9.1 g/dL.")
 >>> p.age_years, p.sex, [(c.name, c.status) for c in p.conditions]
-(58.0, 'female', [('hypertension', 'active'), ('diabetes', 'absent')])
+(58.0, 'female', [('hypertension', 'active'), ('smoking', 'absent'), ('diabetes', 'absent')])
 >>> [m.name for m in p.medications], [(lab.analyte, lab.value, lab.unit) for lab in p.labs]
 (['metformin'], [('hemoglobin', 9.1, 'g/dL')])
 >>> "tobacco" in p.substance_use
