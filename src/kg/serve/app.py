@@ -56,7 +56,9 @@ class ServeSettings:
     max_body: int = 1 << 20  # bytes of a POST body (413 beyond)
     max_url: int = 32 << 10  # bytes of a GET query string (414 beyond)
     max_running: int = 4  # queries running at once; more wait their turn
-    long_query_after: float = 2.0  # seconds after which a query child gets the lowest CPU priority
+    max_long: int = 1  # queries past long_query_after that give their slot back (kg.serve.lanes)
+    long_query_after: float = 2.0  # seconds after which a query is long
+    long_query_nice: int = 10  # the CPU priority (nice) of a long query's child
 
 
 class _HTTPError(Exception):
@@ -114,14 +116,16 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
     from kg.query.guard import AllowList
     from kg.query.limits import resolve_timeout, user_query
     from kg.query.named import _shipped_queries, only_given, run_named
+    from kg.serve.lanes import Lanes
     from kg.serve.openapi import describe
-    from kg.serve.watch import Reprioritizer
 
     settings = settings or ServeSettings()
     allow = AllowList.from_env(*settings.allow)
     timeout = resolve_timeout(settings.timeout)
     named = {name: q for name, q in _shipped_queries().items() if not q.view}
     state: dict[str, Any] = {}
+    lanes = Lanes(settings.max_running, settings.max_long, settings.long_query_after, settings.long_query_nice)
+    # threads only wait for a lane here: enough for every client of a busy server
     limiter_box: list[anyio.CapacityLimiter] = []
 
     def opened() -> Any:
@@ -131,8 +135,8 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
 
     async def in_thread(work: Callable[[], tuple[bytes, str]]) -> tuple[bytes, str]:
         if not limiter_box:  # made inside the running loop
-            limiter_box.append(anyio.CapacityLimiter(settings.max_running))
-        return await anyio.to_thread.run_sync(work, limiter=limiter_box[0])
+            limiter_box.append(anyio.CapacityLimiter(256))
+        return await anyio.to_thread.run_sync(lanes.run, work, limiter=limiter_box[0])
 
     async def answer(work: Callable[[], tuple[bytes, str]]) -> Response:
         try:
@@ -259,11 +263,9 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         opened()
-        watcher = Reprioritizer(after=settings.long_query_after).start()
         try:
             yield
         finally:
-            watcher.stop()
             if state.pop("owned", False):
                 state.pop("store").close()
 
@@ -283,6 +285,7 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
+    app.state.lanes = lanes
     app.state.listing = listing
     return app
 
