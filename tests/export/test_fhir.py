@@ -110,3 +110,31 @@ def _exts(bundle: dict) -> list[dict]:
 
     walk(bundle)
     return found
+
+
+def test_the_export_verbs(demo_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`kg export fhir|cohort|kgx` write their files and say how much they expressed; misuse is one line."""
+    from click.testing import CliRunner
+
+    from kg.export.commands import export_cmd
+
+    store = ["--store", str(demo_store.path)]
+    runner = CliRunner()
+    fhir = runner.invoke(export_cmd, ["fhir", "-p", "trial", "NCT04893161", "-o", str(tmp_path / "b.json"), *store])
+    assert fhir.exit_code == 0, fhir.output
+    assert "FHIR R5 Bundle" in fhir.output and "typed constraints expressed" in fhir.output
+    assert json.loads((tmp_path / "b.json").read_text())["resourceType"] == "Bundle"
+    cohort = runner.invoke(export_cmd, ["cohort", "-p", "trial", "NCT04893161", "-o", str(tmp_path / "c.json"), *store])
+    assert cohort.exit_code == 0 and "OHDSI Circe cohort" in cohort.output
+    assert "InclusionRules" in json.loads((tmp_path / "c.json").read_text())
+    kgx = runner.invoke(export_cmd, ["kgx", "-o", str(tmp_path / "kgx"), *store])
+    assert kgx.exit_code == 0 and (tmp_path / "kgx" / "nodes.tsv").exists() and (tmp_path / "kgx" / "edges.tsv").exists()
+    bad = runner.invoke(export_cmd, ["fhir", "-p", "trial", "NCT04893161", "-p", "version", "R6",
+                                     "-o", str(tmp_path / "x.json"), *store])
+    assert bad.exit_code != 0 and "unknown FHIR version" in str(bad.exception)
+    assert not (tmp_path / "x.json").exists()
+    odd = runner.invoke(export_cmd, ["cohort", "-p", "trial", "NCT04893161", "-p", "colour", "red",
+                                     "-o", str(tmp_path / "y.json"), *store])
+    assert odd.exit_code != 0 and "no parameter colour" in str(odd.exception)
+    folder = runner.invoke(export_cmd, ["trial-neighbourhood", "-p", "trial", "NCT04893161", "-o", str(tmp_path), *store])
+    assert folder.exit_code != 0 and "is a folder" in folder.output
