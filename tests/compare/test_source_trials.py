@@ -99,8 +99,9 @@ def test_trial_overlap_says_yes_no_or_unknown(demo_store) -> None:
     assert len({r["with"] for r in listed}) == len(listed) >= 2
 
 
-def test_comparable_trials_of_the_igg4_trial_rank_its_sibling_first(demo_store) -> None:
-    got = _q(demo_store, "comparable-trials", trial="NCT05974683")
+@pytest.mark.parametrize("fixture", STORES)
+def test_comparable_trials_of_the_igg4_trial_rank_its_sibling_first(fixture: str, request) -> None:
+    got = _q(request.getfixturevalue(fixture), "comparable-trials", trial="NCT05974683")
     assert got[0]["other"] == "NCT04660565" and float(got[0]["sponsor"]) > 0
     assert len({r["other"] for r in got}) == len(got)  # no duplicate rows
     assert all(0 < float(r["score"]) <= 1 for r in got)

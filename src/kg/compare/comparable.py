@@ -117,8 +117,16 @@ def _class_weight(f: Facts, cls: str, df: dict[str, int]) -> float:
 
 
 def _comparable_conditions(f: Facts, t) -> set[str]:  # type: ignore[no-untyped-def]
-    """What a trial studies, for likeness: its conditions and every condition an inclusion names."""
-    return set(t.conditions) | {r.key for r in t.condition_rules if r.polarity == "inclusion" and not r.alternative}
+    """What a trial studies, for likeness: its conditions and the conditions its inclusions name,
+    a narrowed or alternative one ("IgG4-RD in remission") only when some trial studies that
+    condition (so "evaluable disease" read from a criterion is no condition two trials share)."""
+    known = f.__dict__.get("_studied_somewhere")
+    if known is None:
+        known = f.__dict__["_studied_somewhere"] = {c for x in f.trials.values() for c in x.conditions}
+    # An alternative of an "any of" inclusion counts here: the trial studies it, even if a
+    # participant may qualify through another alternative.
+    return set(t.conditions) | {r.key for r in t.condition_rules if r.polarity == "inclusion"
+                                and (not (r.qualified or r.alternative) or r.key in known)}
 
 
 def score_pair(f: Facts, a: str, b: str, pa: _Profile, pb: _Profile, idf: dict[str, float],

@@ -308,6 +308,8 @@ def read_facts(store: object) -> Facts:
         tf.conditions |= mesh_of.get(cond, set())
         for label in sorted(names.get(cond, ()))[:1]:
             f.labels.setdefault(cond, label)
+            for m in sorted(mesh_of.get(cond, ())):  # a MeSH descriptor is shown by its condition's name
+                f.labels.setdefault(m, label)
             key = condition_key(label)
             tf.conditions.add(key)
             if key != cond:  # a lexicon key ("lymphoma" -> malignancy) is shown by the lexicon's name
