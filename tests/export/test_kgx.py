@@ -3,7 +3,8 @@
 kgx cannot live in kg's environment (it pins numpy < 2, pandas, pyarrow and duckdb versions kg's
 other exports need), so the validator runs in its own: ``$KG_KGX_PYTHON``, else
 ``~/.cache/kg-kgx-venv/bin/python`` (made by ``python3 -m venv ~/.cache/kg-kgx-venv &&
-~/.cache/kg-kgx-venv/bin/pip install kgx==2.6.0``). Without it the validator tests skip.
+~/.cache/kg-kgx-venv/bin/pip install kgx==2.6.0``). Without it the validator tests skip, or fail
+when ``KG_REQUIRE_KGX=1`` (as CI should set once it makes the environment).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ VALIDATE = Path(__file__).with_name("kgx_validate.py")
 def _kgx_python() -> str:
     python = os.environ.get("KG_KGX_PYTHON") or str(Path.home() / ".cache" / "kg-kgx-venv" / "bin" / "python")
     if not Path(python).exists():
+        if os.environ.get("KG_REQUIRE_KGX") == "1":
+            pytest.fail(f"KG_REQUIRE_KGX=1 but no environment with kgx at {python}")
         pytest.skip(f"no environment with kgx at {python} (see this module's docstring)")
     return python
 
