@@ -401,7 +401,7 @@ def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Inte
 _SUBGROUP = re.compile(
     r"\b(?:cohorts?|groups?|arms?|parts?|strat(?:um|a)|sub-?stud(?:y|ies)|stud(?:y|ies)\s*#|experiment|regimens?|"
     r"for (?:children|adults|participants|patients|subjects|those|women|men|boys|girls)|if|when|"
-    r"children|pediatric|paediatric|adolescents?|infants?|sibling|donors?|mothers?|partners?)\b", re.I)
+    r"children|pediatric|paediatric|adolescents?|infants?|sibling|donors?|mothers?|partners?|only)\b", re.I)
 
 
 #: A criterion read as an age rule must speak of age ("no smoking in the last 3 years" does not).
