@@ -50,6 +50,8 @@ _FHIR_TO_NS = {v.fhir: v.namespace for v in SYSTEMS if v.fhir}
 _NS_TO_FHIR = {v.namespace: v.fhir for v in SYSTEMS if v.fhir}
 
 VERSIONS = ("R5", "R4B")
+#: Base of the Bundle's fullUrls, so that relative references ("EvidenceVariable/…") resolve inside it.
+FHIR_BASE = "https://w3id.org/kg/fhir/"
 
 _PHASE = {"early_phase1": "early-phase-1", "phase1": "phase-1", "phase2": "phase-2", "phase3": "phase-3",
           "phase4": "phase-4", "na": "n-a"}
@@ -349,12 +351,11 @@ def export_fhir(f: TrialFacts, version: str = "R5", check: bool = True) -> FhirE
         entries.append(loc)
         site_refs.append({"reference": f"Location/{loc['id']}"})
     if site_refs:
-        study["site" if version == "R5" else "location"] = (site_refs if version == "R5" else
-                                                             [{"text": e.get("name", "")} for e in entries
-                                                              if e["resourceType"] == "Location"])
+        study["site"] = site_refs
     resources = [study, eligibility] + entries
     out.bundle = {"resourceType": "Bundle", "id": f"{sid}-bundle"[-64:], "type": "collection",
-                  "entry": [{"fullUrl": f"urn:kg:{r['resourceType']}/{r['id']}", "resource": r} for r in resources]}
+                  "entry": [{"fullUrl": f"{FHIR_BASE}{r['resourceType']}/{r['id']}", "resource": r}
+                            for r in resources]}
     if check:
         validate(out.bundle, version)
     return out
