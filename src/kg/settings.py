@@ -15,7 +15,7 @@ imports nothing but ``os``, so the start-up of ``kg query`` does not pay for it.
 >>> query_timeout_text(environ={"KG_QUERY_TIMEOUT": " 2.5 "})
 '2.5'
 >>> sorted(VARIABLES)[:3]
-['KG_ALLOW', 'KG_ONTOLOGIES', 'KG_ONTOLOGY_DIR']
+['KG_ALLOW', 'KG_BUILD_WORKERS', 'KG_CACHE_DIR']
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ ZIP_MEMBER_LIMIT = "KG_ZIP_MEMBER_LIMIT"
 ZIP_TOTAL_LIMIT = "KG_ZIP_TOTAL_LIMIT"
 ONTOLOGY_DIR = "KG_ONTOLOGY_DIR"
 ONTOLOGIES = "KG_ONTOLOGIES"
+BUILD_WORKERS = "KG_BUILD_WORKERS"
+CACHE_DIR = "KG_CACHE_DIR"
 
 #: Every variable, with what it sets (``kg --help`` and the README say the same).
 VARIABLES: dict[str, str] = {
@@ -45,6 +47,8 @@ VARIABLES: dict[str, str] = {
     ZIP_TOTAL_LIMIT: "the most one zip may expand to in all (default 2G)",
     ONTOLOGY_DIR: "a folder of ontology files whose synonyms and ids name conditions",
     ONTOLOGIES: "a folder of ontology files the criteria parser reads drug and disease names from",
+    BUILD_WORKERS: "worker processes of a build (default one per CPU)",
+    CACHE_DIR: "where kg keeps caches it can recompute (default $XDG_CACHE_HOME/kg)",
 }
 
 
@@ -90,6 +94,16 @@ def ontologies(environ: Mapping[str, str] | None = None) -> str | None:
     return get(ONTOLOGIES, environ)
 
 
-__all__ = ["ALLOW", "DEFAULT_QUERY_TIMEOUT", "DEFAULT_STORE", "ONTOLOGIES", "ONTOLOGY_DIR", "QUERY_TIMEOUT", "STORE",
-           "VARIABLES", "ZIP_MEMBER_LIMIT", "ZIP_TOTAL_LIMIT", "allow_text", "get", "ontologies", "ontology_dir",
+def build_workers_text(environ: Mapping[str, str] | None = None) -> str | None:
+    """``KG_BUILD_WORKERS`` as written (read by :func:`kg.graph.parallel.workers_from_env`)."""
+    return get(BUILD_WORKERS, environ)
+
+
+def cache_dir(environ: Mapping[str, str] | None = None) -> str | None:
+    """``KG_CACHE_DIR`` (None: the caller's default under ``$XDG_CACHE_HOME``)."""
+    return get(CACHE_DIR, environ)
+
+
+__all__ = ["ALLOW", "BUILD_WORKERS", "CACHE_DIR", "DEFAULT_QUERY_TIMEOUT", "DEFAULT_STORE", "ONTOLOGIES", "ONTOLOGY_DIR", "QUERY_TIMEOUT", "STORE",
+           "VARIABLES", "ZIP_MEMBER_LIMIT", "ZIP_TOTAL_LIMIT", "allow_text", "build_workers_text", "cache_dir", "get", "ontologies", "ontology_dir",
            "query_timeout_text", "store_dir", "zip_limit_texts"]

@@ -32,12 +32,12 @@ is the name as written.
 from __future__ import annotations
 
 import csv
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from kg import settings
 from kg.criteria import lexicon as lx
 from kg.criteria import units
 from kg.criteria.constraints import Quantity, TimeWindow
@@ -423,7 +423,7 @@ _CONDITION_WORDS = re.compile(
 #: 4.0). Nothing of them is copied into kg. Absent directory: no gazetteer, fewer mentions.
 #: ``KG_ONTOLOGIES`` names the directory; by default the ``../shared/data/ontologies`` beside a
 #: source checkout (where the benchmark and the tests find it).
-ONTOLOGIES = Path(os.environ.get("KG_ONTOLOGIES")
+ONTOLOGIES = Path(settings.ontologies()
                   or Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "ontologies")
 _GAZ_WORD = re.compile(r"[A-Za-z0-9]+")
 #: Vocabulary names that in criteria prose are ordinary words, not a condition.

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
+from kg import settings
 from kg.export.formats import FORMATS
 from kg.export.html import DEFAULT_NODE_CAP
 
-_DEFAULT_STORE = "kg-store"
 #: The export that is not a graph view: every link of the built graph as SSSOM TSV (kg.link).
 MAPPINGS_VIEW = "mappings"
 #: Interchange exports (kg.interop): FHIR Bundle, OHDSI Circe cohort, Biolink KGX folder.
@@ -43,7 +42,7 @@ def views_cmd() -> None:
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="File to write (written to a temporary file, then renamed); a folder for kgx.")
 @click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=lambda: os.environ.get("KG_STORE", _DEFAULT_STORE), show_default="$KG_STORE or ./kg-store",
+              default=lambda: settings.store_dir(), show_default="$KG_STORE or ./kg-store",
               help="Directory of the persistent graph store.")
 @click.option("--max-nodes", type=int, default=DEFAULT_NODE_CAP, show_default=True,
               help="Warn above this many nodes (html, svg, png).")

@@ -17,7 +17,6 @@ True
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -131,9 +130,10 @@ _OBO_SYNONYM = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" EXACT')
 def _ontology_synonyms(names: dict[str, str]) -> dict[str, str]:
     """Key of an EXACT synonym -> hierarchy name, for ontology terms whose label or EXACT
     synonym is a hierarchy condition (read from ``$KG_ONTOLOGY_DIR``, never shipped)."""
+    from kg import settings
     from kg.link.linker import norm
 
-    root = os.environ.get(ONTOLOGY_DIR_ENV)
+    root = settings.ontology_dir()
     out: dict[str, str] = {}
     if not root:
         return out
@@ -219,7 +219,9 @@ MESH_SOURCES = ("doid/DO_rare_slim.obo", "doid/DO_NCIthesaurus_subset.obo", "doi
 
 @lru_cache(maxsize=1)
 def _ontology_index() -> object | None:
-    root = os.environ.get(ONTOLOGY_DIR_ENV)
+    from kg import settings
+
+    root = settings.ontology_dir()
     if not root:
         return None
     from kg.link.linker import TermIndex

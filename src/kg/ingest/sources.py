@@ -104,8 +104,9 @@ class ZipLimits:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ZipLimits:
         """Defaults, overridden by ``KG_ZIP_MEMBER_LIMIT`` / ``KG_ZIP_TOTAL_LIMIT`` when set."""
-        env = os.environ if env is None else env  # type: ignore[assignment]
-        member, total = env.get(MEMBER_LIMIT_ENV), env.get(TOTAL_LIMIT_ENV)  # type: ignore[union-attr]
+        from kg import settings
+
+        member, total = settings.zip_limit_texts(env)
         return cls(member=parse_size(member, MEMBER_LIMIT_ENV) if member else cls.member,
                    total=parse_size(total, TOTAL_LIMIT_ENV) if total else cls.total)
 

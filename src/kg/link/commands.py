@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import click
@@ -16,7 +15,9 @@ from kg.link.linker import LinkResult, link
 
 def _store_dir(given: str | None) -> str:
     """The store directory: --store, else $KG_STORE, else ./kg-store (as the rest of the CLI)."""
-    return given or os.environ.get("KG_STORE", "kg-store")
+    from kg import settings
+
+    return given or settings.store_dir()
 
 
 def _open_store(path: str):  # type: ignore[no-untyped-def]

@@ -34,7 +34,6 @@ True
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -85,8 +84,9 @@ class AllowList:
     @classmethod
     def from_env(cls, *extra: str, environ: dict[str, str] | None = None) -> AllowList:
         """``KG_ALLOW`` (space-separated) plus ``extra`` prefixes (e.g. the CLI's ``--allow``)."""
-        env = os.environ if environ is None else environ
-        return cls.parse(env.get(ENV_VAR, ""), *extra)
+        from kg import settings
+
+        return cls.parse(settings.allow_text(environ), *extra)
 
     @property
     def everything(self) -> bool:

@@ -38,21 +38,21 @@ from typing import Any, TypeVar
 from rdflib import Graph, Variable
 from rdflib.query import Result
 
+from kg import settings
 from kg.children import die_with_parent, libc
 from kg.errors import QueryError, QueryRefusedError, QueryTimeoutError
 
-DEFAULT_TIMEOUT = 30.0
-ENV_VAR = "KG_QUERY_TIMEOUT"
+DEFAULT_TIMEOUT = settings.DEFAULT_QUERY_TIMEOUT
+ENV_VAR = settings.QUERY_TIMEOUT
 
 T = TypeVar("T")
 
 
 def resolve_timeout(timeout: float | None = None, *, environ: Mapping[str, str] | None = None) -> float:
     """The time limit in seconds: ``timeout`` if given, else ``KG_QUERY_TIMEOUT``, else 30 s."""
-    env = os.environ if environ is None else environ
     if timeout is None:
-        raw = env.get(ENV_VAR, "").strip()
-        if not raw:
+        raw = settings.query_timeout_text(environ)
+        if raw is None:
             return DEFAULT_TIMEOUT
         try:
             timeout = float(raw)
