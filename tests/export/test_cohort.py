@@ -122,3 +122,17 @@ def test_a_demo_cohort_runs_on_eunomia(demo_facts, cdm) -> None:  # type: ignore
     print(f"{trial}: entry by condition {n_condition}, screened on {INDEX} {n_screened} of {observed}")
     assert n_condition == 0
     assert 0 <= n_screened < observed  # every demo trial has an age limit or a coded exclusion
+
+
+def test_a_stable_dose_is_an_exposure_running_through_the_window() -> None:
+    base = dict(criterion="urn:c", criterion_polarity="inclusion", criterion_order=1, effective="inclusion",
+                codes=(Code(RXNORM, "8640"),))  # prednisone
+    stable = Item(iri="urn:stable", kind="background_therapy", role="stable-dose",
+                  window=Window(days=28, direction="before"), **base)
+    recent = Item(iri="urn:recent", kind="therapy", role="prior-within-window",
+                  window=Window(days=28, direction="before"), **base)
+    facts = TrialFacts(iri="urn:t", nct=None, title="t", items=[stable, recent])
+    crits = [c for r in export_cohort(facts).expression["InclusionRules"] for c in r["expression"]["CriteriaList"]]
+    on, taken = crits
+    assert on["StartWindow"]["End"] == {"Days": 28, "Coeff": -1} and on["EndWindow"]["UseEventEnd"]  # started >= 28 d before, still on
+    assert taken["StartWindow"]["Start"] == {"Days": 28, "Coeff": -1} and "EndWindow" not in taken  # any start in the 28 d

@@ -10,7 +10,9 @@ any constraint needs. One inclusion rule per criterion, holding its constraints:
   range's upper/lower limit for multiples of ULN/LLN) in the window;
 - therapy: a drug exposure of the drug's concept set (RxNorm, ATC; a class: its ATC code and
   the RxNorm codes of the catalogue's member drugs), occurrence exactly 0 for an exclusion,
-  at least 1 for an inclusion, in the window before the index (``ever``: all prior time);
+  at least 1 for an inclusion, in the window before the index (``ever``: all prior time); a
+  current use is an exposure running at the index, a stable dose or required background therapy
+  one that started at least the window before it and is still running;
 - condition: a condition occurrence of the condition's concept set, likewise;
 - any-of / all-of groups: a nested group of type ANY / ALL.
 
@@ -122,8 +124,15 @@ def _criterion(item: Item, f: TrialFacts, sets: _Sets, out: CohortExport) -> dic
             return None
         crit = {"Criteria": {"DrugExposure": {"CodesetId": cs}}, "StartWindow": _window(item),
                 "Occurrence": _occurrence(item)}
-        if item.role == "current":  # still exposed at the index
-            crit["EndWindow"] = {"Start": {"Days": 0, "Coeff": 1}, "End": {"Coeff": 1}, "UseEventEnd": True}
+        still_on = {"Start": {"Days": 0, "Coeff": 1}, "End": {"Coeff": 1}, "UseEventEnd": True}
+        if item.role == "current":  # an exposure still running at the index
+            crit["StartWindow"] = {"Start": {"Coeff": -1}, "End": {"Days": 0, "Coeff": 1}, "UseEventEnd": False}
+            crit["EndWindow"] = still_on
+        elif item.role in ("stable-dose", "required-background"):
+            # on it for the whole window: started at least that long before the index, still running
+            days = item.window.days if item.window and item.window.days and item.window.direction != "after" else 0
+            crit["StartWindow"] = {"Start": {"Coeff": -1}, "End": {"Days": days, "Coeff": -1}, "UseEventEnd": False}
+            crit["EndWindow"] = still_on
         return crit
     if item.kind == "condition":
         cs = sets.add(name, item.codes)
