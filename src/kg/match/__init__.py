@@ -31,5 +31,12 @@ __all__ = ["ELIGIBLE", "EXCLUDED", "MET", "NOT_ASSESSED", "NOT_MET", "UNDETERMIN
 
 def match_store(patient: Patient, store: object, trials: list[str] | None = None, as_of: date | None = None,
                 limit: int | None = None, use_cache: bool = True) -> MatchResult:
-    """``patient`` against the trials of ``store`` (facts read once, cached per store folder)."""
-    return match(patient, load_facts(store, use_cache=use_cache), trials, as_of, limit)
+    """``patient`` against the trials of ``store`` (facts read once, cached per store folder).
+
+    ``trials``: NCT IDs or trial IRIs; without a cache only those trials are read."""
+    iris = None
+    if trials:
+        from kg import vocab as V
+
+        iris = [t if t.startswith(("http://", "https://", "urn:")) else str(V.trial_iri(t)) for t in trials]
+    return match(patient, load_facts(store, use_cache=use_cache, trials=iris), trials, as_of, limit)

@@ -157,12 +157,27 @@ def _closure(edges: dict[str, set[str]]) -> dict[str, set[str]]:
     return out
 
 
-def read_match_facts(store: object) -> MatchFacts:
-    """Read :class:`MatchFacts` from a kg store (Oxigraph or memory) with the internal queries."""
+#: The queries that read per trial: bound to one trial's IRI when only some trials are matched.
+_PER_TRIAL = ("patient-trials", "patient-criteria", "patient-constraints", "trial-conditions")
+
+
+def read_match_facts(store: object, trials: list[str] | None = None) -> MatchFacts:
+    """Read :class:`MatchFacts` from a kg store (Oxigraph or memory) with the internal queries.
+
+    ``trials``: trial IRIs to read (each query that reads per trial is run once per trial with
+    ``?trial`` bound, kg.query.binding); None reads every trial in one scan per query."""
+    from rdflib import URIRef
+
     from kg.compare.facts import condition_key
+    from kg.query.binding import inject_values
 
     def rows(name: str) -> list[tuple[str | None, ...]]:
-        return sorted(store.rows(query_text(name)), key=_key)  # type: ignore[attr-defined]
+        text = query_text(name)
+        if trials is None or name not in _PER_TRIAL:
+            found = list(store.rows(text))  # type: ignore[attr-defined]
+        else:
+            found = [r for t in trials for r in store.rows(inject_values(text, {"trial": URIRef(t)}))]  # type: ignore[attr-defined]
+        return sorted(found, key=_key)
 
     f = MatchFacts()
     for t, nct, label, healthy in rows("patient-trials"):
@@ -319,23 +334,34 @@ def cache_dir() -> Path:
     return Path(base) / "match"
 
 
-def load_facts(store: object, use_cache: bool = True) -> MatchFacts:
+def load_facts(store: object, use_cache: bool = True, trials: list[str] | None = None) -> MatchFacts:
     """:func:`read_match_facts`, through a cache file when the store lives in a folder.
 
+    ``trials`` (IRIs): when there is no cache yet, read only these trials (queries bound to
+    each), which is what ``kg match -p trial ID`` needs; a cache, once written, serves any set.
     The facts are hundreds of thousands of long-lived objects: they are moved out of the
     cyclic garbage collector's reach (``gc.freeze``), which otherwise walks them all on every
     full collection while a patient is matched (a third of the matching time)."""
+    cached = _cache_file(store) if use_cache else None
+    if trials and (cached is None or not cached.is_file()):
+        return read_match_facts(store, trials)
     facts = _load_facts(store, use_cache)
     gc.collect()
     gc.freeze()
     return facts
 
 
-def _load_facts(store: object, use_cache: bool) -> MatchFacts:
+def _cache_file(store: object) -> Path | None:
     path = getattr(store, "path", None)
-    if not use_cache or path is None or not Path(path).is_dir():
+    if path is None or not Path(path).is_dir():
+        return None
+    return cache_dir() / f"{_store_key(Path(path))}.pickle"
+
+
+def _load_facts(store: object, use_cache: bool) -> MatchFacts:
+    cache = _cache_file(store) if use_cache else None
+    if cache is None:
         return read_match_facts(store)
-    cache = cache_dir() / f"{_store_key(Path(path))}.pickle"
     if cache.is_file():
         try:
             with cache.open("rb") as fh:
