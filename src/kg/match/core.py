@@ -196,7 +196,7 @@ def _trial_condition(trial: TrialFacts, view: PatientView) -> CriterionResult | 
     label_words = [w for w in (_words(lab) for lab in trial.condition_labels) if w]
     for cond, keys, words in view.conditions:
         if keys & trial.conditions or any(lw <= words for lw in label_words):
-            f = Finding(TRIAL_CONDITION, "TrialCondition", True, f"has {cond.name}", cond.source or cond.name)  # type: ignore[attr-defined]
+            f = Finding(TRIAL_CONDITION, "TrialCondition", True, f"has {cond.name}", cond.source or cond.name)
             res.status, res.findings, res.decided_by = MET, [f], [f]
             return res
     f = Finding(TRIAL_CONDITION, "TrialCondition", None,

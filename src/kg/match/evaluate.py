@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from kg import vocab as V
 from kg.match.facts import ConstraintFacts, MatchFacts
-from kg.patient.model import Lab, Medication, Patient
+from kg.patient.model import Condition, Lab, Medication, Patient
 
 #: A finding that takes no part in the criterion logic.
 NEUTRAL = "neutral"
@@ -59,7 +59,7 @@ class PatientView:
     patient: Patient
     as_of: date
     age: float | None
-    conditions: list[tuple[object, set[str], set[str]]] = field(default_factory=list)  # (Condition, keys, words)
+    conditions: list[tuple[Condition, set[str], set[str]]] = field(default_factory=list)  # (condition, keys, words)
     absent_keys: set[str] = field(default_factory=set)
     absent_words: list[set[str]] = field(default_factory=list)
     meds: list[tuple[Medication, set[str], set[str], set[str]]] = field(default_factory=list)  # (med, drugs, classes, names)
@@ -244,7 +244,7 @@ def _score(c: ConstraintFacts, v: PatientView) -> Finding:
     return _measure(c, s.value, unit, True, key, None, s.source or key, None)
 
 
-def _condition_hits(v: PatientView, keys: set[str], words: set[str]) -> list[object]:
+def _condition_hits(v: PatientView, keys: set[str], words: set[str]) -> list[Condition]:
     hits = []
     for cond, ckeys, cwords in v.conditions:
         if ckeys & keys or (words and words <= cwords):
@@ -276,10 +276,10 @@ def _condition(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding
     keys = {str(V.condition_iri(name)), condition_key(name)}
     if name == "organ involvement":
         # the parser's reading of "involvement of a major organ": the record's organs say it
-        organs = [(cond, cond.organs) for cond, _k, _w in v.conditions if cond.organs]  # type: ignore[attr-defined]
+        organs = [(cond, cond.organs) for cond, _k, _w in v.conditions if cond.organs]
         if organs:
             cond, names = organs[0]
-            return _f(c, True, f"{cond.name} involves {', '.join(names)}", cond.source or cond.name)  # type: ignore[attr-defined]
+            return _f(c, True, f"{cond.name} involves {', '.join(names)}", cond.source or cond.name)
         return _f(c, None, "no organ involvement stated")
     words = _words(name)
     hits = _condition_hits(v, keys, words)
@@ -289,28 +289,28 @@ def _condition(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding
     if hits:
         unknown: list[str] = []
         for cond in hits:
-            active = cond.status == "active"  # type: ignore[attr-defined]
-            if "active" in quals and cond.status in ("resolved", "history"):  # type: ignore[attr-defined]
+            active = cond.status == "active"
+            if "active" in quals and cond.status in ("resolved", "history"):
                 continue
-            inside = _in_window(v, days, cond.onset, cond.end, active)  # type: ignore[attr-defined]
+            inside = _in_window(v, days, cond.onset, cond.end, active)
             if inside is False:
                 continue
             # the stored qualifiers of one condition are alternatives ("newly diagnosed or
             # flaring"): one stated by the record is enough, a contrary one rules it out
             narrow = quals - {"active"}
-            stated = set(cond.qualifiers)  # type: ignore[attr-defined]
+            stated = set(cond.qualifiers)
             contrary = {q for q in narrow | (quals & {"active"}) if _CONTRARY.get(q, set()) & stated}
             if contrary and not narrow & stated:
                 continue
             if inside is None:
-                unknown.append(f"{cond.name}: no date to place it in the {days}-day window")  # type: ignore[attr-defined]
+                unknown.append(f"{cond.name}: no date to place it in the {days}-day window")
             elif narrow and not narrow & stated:
-                unknown.append(f"{cond.name}: not stated whether {' or '.join(sorted(narrow))}")  # type: ignore[attr-defined]
+                unknown.append(f"{cond.name}: not stated whether {' or '.join(sorted(narrow))}")
             else:
-                return _f(c, True, f"has {cond.name}", cond.source or cond.name)  # type: ignore[attr-defined]
+                return _f(c, True, f"has {cond.name}", cond.source or cond.name)
         if unknown:
-            return _f(c, None, "; ".join(unknown), hits[0].source)  # type: ignore[attr-defined]
-        return _f(c, False, f"{hits[0].name} outside what the criterion names", hits[0].source)  # type: ignore[attr-defined]
+            return _f(c, None, "; ".join(unknown), hits[0].source)
+        return _f(c, False, f"{hits[0].name} outside what the criterion names", hits[0].source)
     if keys & v.absent_keys or any(words and words <= aw for aw in v.absent_words):
         return _f(c, False, f"no {name} (stated)", "conditions")
     kg_knows = bool(keys & facts.known_conditions)
@@ -449,8 +449,8 @@ def _substance(c: ConstraintFacts, v: PatientView) -> Finding:
         if k in v.patient.substance_use:
             return _f(c, True, f"{k} use", "substanceUse")
         for cond, _keys, _w in v.conditions:
-            if any(s in cond.name.lower() for s in _SUBSTANCE_WORDS[k]):  # type: ignore[attr-defined]
-                return _f(c, True, f"has {cond.name}", cond.source or cond.name)  # type: ignore[attr-defined]
+            if any(s in cond.name.lower() for s in _SUBSTANCE_WORDS[k]):
+                return _f(c, True, f"has {cond.name}", cond.source or cond.name)
     return _f(c, False, f"no {want.replace('_', ' ')} use in the record", None, assumed=True)
 
 
