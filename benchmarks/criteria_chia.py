@@ -127,6 +127,7 @@ from kg.criteria.constraints import (
 )
 from kg.criteria.mentions import find_mentions, negated_mentions
 from kg.criteria.parse import parse_criterion
+from kg.criteria.specific import is_procedure
 
 ROOT = Path(__file__).resolve().parents[1]
 CHIA = ROOT / ".." / "shared" / "data" / "chia" / "chia_without_scope"
@@ -295,7 +296,7 @@ def mentions(c: Constraint, offset: int) -> list[Mention]:
             out.append(Mention("Value", (a + offset, b + offset), c))
     elif isinstance(c, AgeConstraint):
         out.append(Mention("Value", (s, e), c))
-    elif isinstance(c, TherapyConstraint) and c.name in _PROCEDURES:
+    elif isinstance(c, TherapyConstraint) and (c.name in _PROCEDURES or is_procedure(c.name)):
         pass  # Chia annotates radiotherapy, surgery, transplantation as Procedure (not scored)
     elif isinstance(c, TherapyConstraint):
         if not _MODALITY.search(c.therapy):  # "immunosuppressive therapy" is a Procedure in Chia

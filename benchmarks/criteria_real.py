@@ -265,9 +265,6 @@ def match(gold: list[Item], pred: list[Item], strict: bool = True) -> tuple[list
 
 
 # ---- kg's constraints in the guide's fields -------------------------------------------------
-_PROCEDURE = re.compile(r"(?i)surg|radiat|radiother|transplant|operation|resection|irradiat|dialysis|procedure|"
-                        r"ectom(?:y|ies)\b|otom(?:y|ies)\b|ostom(?:y|ies)\b|plast(?:y|ies)\b|stent|implant|transfus|"
-                        r"cardiover|bypass")
 _SUBSTANCE = {"alcohol": "alcohol abuse", "drug": "drug abuse", "substance": "substance abuse", "tobacco": "smoking"}
 
 
@@ -297,6 +294,7 @@ def _therapy_role(c: Any) -> tuple[str, str | None]:
 def predicted(c: Any) -> Item | list[Item] | None:
     """One kg constraint in the guide's fields; None for logical groups and "sex: all" (not constraints),
     a list where one kg constraint names two of the guide's ("alcohol or drug abuse")."""
+    from kg.criteria.specific import is_procedure
     pol = "required" if c.effective_polarity == "inclusion" else "excluded"
     k = c.kind
     if k == "group":
@@ -332,7 +330,7 @@ def predicted(c: Any) -> Item | list[Item] | None:
                     window=w.iso if w and not w.ever else None)
     if k in ("therapy", "background_therapy"):
         role, win = _therapy_role(c)
-        typ = "procedure" if _PROCEDURE.search(c.name or c.therapy) and not c.members else "therapy"
+        typ = "procedure" if is_procedure(c.name or c.therapy) and not c.members else "therapy"
         d = c.dose
         return Item(typ, c.name, "none" if role == "allowed" else pol, role=role, window=win, drug_class=c.is_class,
                     phrases=[c.name, c.therapy] + [m.name for m in c.members],

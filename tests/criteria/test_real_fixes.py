@@ -191,3 +191,19 @@ def test_common_drug_classes_beyond_the_catalogue(text: str, name: str) -> None:
     from kg.criteria.constraints import TherapyConstraint
 
     assert name in [t.name for t in _of(text, "inclusion", TherapyConstraint)]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Deep vein thrombosis or pulmonary embolus", "pulmonary embolus"),
+    ("Untreated hypogonadism", "untreated hypogonadism"),
+    ("Blast crisis", "blast crisis"),
+])
+def test_more_condition_head_nouns(text: str, name: str) -> None:
+    assert name in [c.name for c in _of(text, "exclusion", ConditionConstraint)]
+
+
+def test_a_disease_heading_defined_by_a_list_scopes_nothing() -> None:
+    from kg.criteria.parse import scope_of_heading
+
+    assert scope_of_heading("Significant cardiovascular disease, defined as any of the following:") is None
+    assert scope_of_heading("Measurable disease is defined as:") == "definition"

@@ -1180,6 +1180,9 @@ _SCOPE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*prior\s+(?:medications?|treatments?|therap(?:y|ies))\s*:", re.I), "prior"),
 )
 _SCOPE_HEAD = re.compile(r"^[^:]{1,120}:\s*$")
+#: Terms whose definitions are not themselves criteria ("measurable disease is defined as:").
+_DEFINES_A_TERM = re.compile(r"measurable|evaluable|refractor|respon|childbearing|potential|adequate|definitions?\b(?!\s+of\s+\w+\s+disease)",
+                             re.I)
 #: Category labels inside a "PRIOR CONCURRENT THERAPY" block ("Chemotherapy", "Surgery:").
 _CATEGORY = re.compile(r"\s*(?:biologic(?:al)?|chemo|endocrine|hormon(?:e|al)|radio|radiation|immuno|other|"
                        r"surgery|surgical)\w*(?:\s+(?:therapy|treatment))?\s*:?\s*", re.I)
@@ -1202,6 +1205,8 @@ def scope_of_heading(head: str) -> str | None:
     """
     for rx, name in _SCOPE_RULES:
         if rx.search(head):
+            if name == "definition" and _morph_heads(head) and not _DEFINES_A_TERM.search(head):
+                return None  # "Significant cardiovascular disease, defined as the following:" lists the exclusions
             if name in ("excluded", "since"):
                 w = _window(head, 0, len(head))
                 if w is None and name == "since":
@@ -1369,14 +1374,17 @@ def _qual_end(text: str, end: int, clause_end: int) -> int:
 #: and a set lookup) rather than by one regex, which backtracked at every character.
 _MORPH_SUFFIXES = ("itis", "osis", "emia", "emias", "aemia", "opathy", "opathies", "oma", "omas", "algia", "plasia",
                    "trophy", "penia", "uria", "iasis", "rrhea", "rrhoea", "spasm", "cytosis", "megaly", "plegia",
-                   "paresis", "ischemia", "ischaemia")
+                   "paresis", "ischemia", "ischaemia", "edema", "oedema", "ism", "plakia")
 _MORPH_WORDS = frozenset(
     "disease diseases disorder disorders syndrome syndromes failure insufficiency injury injuries deficiency deficiencies "
     "dysfunction arrhythmia arrhythmias hypertension hypotension fracture fractures ulcer ulcers abnormality "
     "abnormalities metastases metastasis lesion lesions stenosis toxicity toxicities intolerance dementia depression "
     "epilepsy seizure seizures asthma obesity pain bleeding hemorrhage haemorrhage thrombosis embolism infarction edema "
-    "oedema impairment hepatitis cirrhosis psychosis schizophrenia migraine glaucoma cataract angina colitis".split())
-_MORPH_NOT = frozenset({"diploma", "coma", "soma", "aroma", "stoma", "osis", "itis", "diagnosis", "prognosis"})
+    "oedema impairment hepatitis cirrhosis psychosis schizophrenia migraine glaucoma cataract angina colitis "
+    "embolus emboli crisis illness fibrillation tachycardia bradycardia arrest apnea apnoea herniation compression "
+    "phobia emphysema copd attack attacks".split())
+_MORPH_NOT = frozenset({"diploma", "coma", "soma", "aroma", "stoma", "osis", "itis", "diagnosis", "prognosis",
+                        "mechanism", "organism", "organisms", "metabolism", "tourism", "criticism", "mechanisms"})
 _HEAD_WORD = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-]{2,}(?![\w-])")
 
 
@@ -1607,10 +1615,13 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
                 cut = _condition_item(text, a, b)
                 if cut is None:
                     continue  # "disease duration greater than", "renal biopsy showing …": no condition named
+                written = text[a:cut[1]].strip()  # the phrase as written keeps its leading state words
                 if cut[0] > a:
                     cut_from = cut[0]  # the name starts inside the item: so does the span
                 a, b = cut
                 phrase = text[a:b].strip()
+                name = phrase.lower()
+                phrase = written if len(written.split()) <= len(phrase.split()) + 2 else phrase
             if name in _BROAD_HEADS:
                 hm = _DISEASE_RE.search(text, a, b)
                 if hm and max(a, modifiers_start(text, hm.start())) < hm.start():

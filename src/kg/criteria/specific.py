@@ -126,6 +126,23 @@ def therapy_phrase_start(text: str, start: int, most: int = 4) -> int:
     return pos
 
 
+#: Names of procedures among therapy constraints: surgery, radiotherapy, transplantation,
+#: dialysis, transfusion and the operations named by their own words ("-ectomy", "-plasty").
+_PROCEDURE_NAME = re.compile(
+    r"surg|radiat|radiother|irradiat|transplant|operation|resection|dialysis|procedure|plasm(?:apheresis|a\s+exchange)|"
+    r"ectom(?:y|ies)\b|otom(?:y|ies)\b|ostom(?:y|ies)\b|plast(?:y|ies)\b|stent|implant|transfus|cardiover|bypass",
+    re.I)
+
+
+def is_procedure(name: str) -> bool:
+    """Whether a therapy constraint's name is a procedure rather than a drug or drug class.
+
+    >>> is_procedure("radical prostatectomy"), is_procedure("kidney transplantation"), is_procedure("rituximab")
+    (True, True, False)
+    """
+    return bool(_PROCEDURE_NAME.search(name or ""))
+
+
 def specific_name(phrase: str) -> str:
     """A phrase as a normalised name: lower case, one space between words, plural head singular.
 
