@@ -329,7 +329,9 @@ def _store_key(path: Path) -> str:
 
 def cache_dir() -> Path:
     """Where read facts are cached (``KG_CACHE_DIR``, else ``$XDG_CACHE_HOME/kg`` or ``~/.cache/kg``)."""
-    base = os.environ.get("KG_CACHE_DIR") or os.path.join(
+    from kg import settings
+
+    base = settings.cache_dir() or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "kg")
     return Path(base) / "match"
 
