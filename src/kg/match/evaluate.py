@@ -65,6 +65,10 @@ class PatientView:
     meds: list[tuple[Medication, set[str], set[str], set[str]]] = field(default_factory=list)  # (med, drugs, classes, names)
     infections: dict[str, list[tuple[str | None, str, str]]] = field(default_factory=dict)  # pathogen -> (marker, result, fact)
     memo: dict[int, Finding] = field(default_factory=dict)  # constraint signature -> finding
+    #: conditions given only by a code kg cannot read, drugs kg cannot place in its catalogue:
+    #: their presence makes "not in the record" unknown rather than absent
+    unreadable_conditions: list[str] = field(default_factory=list)
+    unknown_drugs: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, patient: Patient, facts: MatchFacts, as_of: date | None = None) -> PatientView:
@@ -89,6 +93,8 @@ class PatientView:
             for k in list(keys):
                 keys |= facts.broader.get(k, set())
             words = _words(c.name)
+            if c.present and not c.name and len(keys) <= 1:
+                view.unreadable_conditions.append(f"{c.system or 'code'} {c.code}")
             if c.present:
                 view.conditions.append((c, keys, words))
             else:
@@ -113,6 +119,8 @@ class PatientView:
             names |= {facts.labels[d].lower() for d in drugs if d in facts.labels}
             names |= {w for n in list(names) for w in n.split() if len(w) > 4}  # "mycophenolate" of "… mofetil"
             view.meds.append((med, drugs, classes, names))
+            if not drugs and not classes and not med.allergy:
+                view.unknown_drugs.append(med.name)
         return view
 
 
@@ -320,6 +328,8 @@ def _condition(c: ConstraintFacts, v: PatientView, facts: MatchFacts) -> Finding
         kg_knows = disease_name(name) is not None
     if c.polarity == "inclusion" and not kg_knows:
         return _f(c, None, f"kg cannot tell whether the patient's conditions include {name!r}")
+    if v.unreadable_conditions:
+        return _f(c, None, f"no {name} in the record, but kg cannot read {', '.join(v.unreadable_conditions)}")
     return _f(c, False, f"no {name} in the record", None, assumed=True)
 
 
@@ -371,6 +381,8 @@ def _therapy(c: ConstraintFacts, v: PatientView) -> Finding:
     if not matched:
         if not c.all("refersToDrug") and not c.all("refersToDrugClass") and not name:
             return _f(c, None, "no drug read")
+        if v.unknown_drugs and not allergy and (c.all("refersToDrugClass") or c.one("isDrugClass") == "true"):
+            return _f(c, None, f"kg cannot tell whether {', '.join(v.unknown_drugs)} is a {name}")
         return _f(c, False, f"no {name} {'allergy ' if allergy else ''}in the record", None, assumed=True)
     if allergy:
         m = matched[0][0]
