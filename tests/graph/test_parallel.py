@@ -103,3 +103,14 @@ def test_made_in_parallel_keeps_job_order() -> None:
 def test_workers_from_env(value: str, expected: int | None) -> None:
     got = parallel.workers_from_env({parallel.WORKERS_ENV: value})
     assert got == (expected if expected is not None else parallel.workers_from_env({}))
+
+
+def test_shared_graphs_made_beside_the_records_are_the_serial_ones(tmp_path: Path) -> None:
+    quads = []
+    for workers in (1, 2):
+        store = OxigraphStore(tmp_path / f"s{workers}")
+        build(None, store, compare=False, workers=workers)
+        quads.append(_quads(store))
+        store.close()
+    assert len(quads[0]) > 5000
+    assert quads[1] == quads[0]

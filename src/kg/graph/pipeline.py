@@ -9,6 +9,7 @@ touched by a quarantined record.
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import gc
 import hashlib
@@ -225,6 +226,14 @@ def build(
     gc_thresholds = gc.get_threshold()
     if gc_thresholds[0]:  # 0: automatic collection is off, leave it so
         gc.set_threshold(max(gc_thresholds[0], 20_000), 20, 20)
+    shared_made: concurrent.futures.Future[dict[URIRef, str]] | None = None
+    shared_pool = None
+    if bulk and shared_graphs:
+        # The shared graphs (ontology, drug layer, the reasoner's inferences) depend on kg alone:
+        # made in a thread while the workers build the records (the reasoner is a JVM child,
+        # the main thread mostly waits on the workers), written after them as before.
+        shared_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kg-shared")
+        shared_made = shared_pool.submit(_shared_nquads, store, code_fingerprint())
     try:
         if bulk:
             _write_parallel(store, records, packed, identities, roles, code, n_workers, summary, tick)
@@ -278,8 +287,22 @@ def build(
         summary.triples_removed += removed
     finally:
         gc.set_threshold(*gc_thresholds)
+        if shared_pool is not None:
+            shared_pool.shutdown(wait=False)  # the result stays readable; a failed build waits for nothing
 
-    if shared_graphs:
+    if shared_made is not None:
+        tick("shared graphs", 0, None)
+        try:
+            made = shared_made.result()
+        finally:
+            shared_pool.shutdown()  # type: ignore[union-attr]
+        for graph_iri, text in made.items():
+            change = store.replace_graph_nquads(graph_iri, text)  # type: ignore[attr-defined]
+            if change.changed:
+                summary.graphs_changed += 1
+                summary.triples_added += change.added
+                summary.triples_removed += change.removed
+    elif shared_graphs:
         tick("shared graphs", 0, None)
         code = code_fingerprint()
         for graph_iri, make in _shared_graphs().items():
@@ -320,6 +343,19 @@ def build(
         write_report(report_path, summary)
         summary.report_path = str(report_path)
     return summary
+
+
+def _shared_nquads(store: object, code: str) -> dict[URIRef, str]:
+    """The shared graphs this code has not stored yet, as N-Quads with their fingerprint: the
+    same quads the serial path writes (skolemized, canonical literals)."""
+    out = {}
+    for graph_iri, make in _shared_graphs().items():
+        if store.graph_value(graph_iri, V.buildFingerprint) == code:  # type: ignore[attr-defined]
+            continue  # built by this very code and data already (the reasoner takes seconds)
+        shared = skolemize(make())
+        shared.add((graph_iri, V.buildFingerprint, Literal(code)))
+        out[graph_iri] = parallel.nquads(shared, graph_iri)[0]
+    return out
 
 
 def _write_parallel(store: object, records: list[TrialRecord], packed: list[bytes], identities: list,
