@@ -337,7 +337,9 @@ def predicted(c: Any) -> Item | list[Item] | None:
                     exceptions=[e.name for e in c.exceptions],
                     **({"comparator": d.comparator, "value": d.value, "unit": d.unit} if d else {}))
     if k == "infection":
-        return Item("infection", c.pathogen, pol, phrases=[c.pathogen, c.marker or "", c.text],
+        if c.result == "negative":  # "HIV negative" required: the infection is what the criterion excludes
+            pol = {"required": "excluded", "excluded": "required"}[pol]
+        return Item("infection", c.pathogen.replace("-", " "), pol, phrases=[c.pathogen, c.marker or "", c.text],
                     qualifiers=[x for x in (c.status, c.result) if x],
                     exceptions=[e.name for e in getattr(c, "exceptions", ())])
     if k == "reproductive":

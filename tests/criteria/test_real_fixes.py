@@ -102,7 +102,7 @@ def test_therapy_phrase_keeps_route_intent_and_site(text: str, word: str) -> Non
 
 
 @pytest.mark.parametrize(("text", "name"), [
-    ("Prior radical prostatectomy", "radical prostatectomy"),
+    ("Prior radical prostatectomy", "prostatectomy"),
     ("History of kidney transplantation", "kidney transplantation"),
     ("Patients on hemodialysis", "hemodialysis"),
 ])
@@ -207,3 +207,11 @@ def test_a_disease_heading_defined_by_a_list_scopes_nothing() -> None:
 
     assert scope_of_heading("Significant cardiovascular disease, defined as any of the following:") is None
     assert scope_of_heading("Measurable disease is defined as:") == "definition"
+
+
+def test_an_infection_named_as_an_exception_or_a_cause_is_no_constraint() -> None:
+    from kg.criteria.constraints import InfectionConstraint
+
+    assert not _of("Any systemic fungal infection other than histoplasmosis", "exclusion", InfectionConstraint)
+    assert [c.pathogen for c in _of("No acute hepatitis A or hepatitis B or C", "inclusion", InfectionConstraint)] \
+        == ["hav", "hbv", "hcv"]

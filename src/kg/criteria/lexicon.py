@@ -224,7 +224,8 @@ INFECTIONS: tuple[tuple[str, str, str | None], ...] = (
     (r"hcv[\s-]rna|hepatitis\s+c\s+(?:virus\s+)?rna", "hcv", "hcv-rna"),
     (r"(?:hepatitis\s+c|hcv)\s+(?:virus\s+)?antibod(?:y|ies)|anti-?hcv|hcv[\s-]?ab", "hcv", "hcv-ab"),
     (r"hepatitis\s+b|\bhbv\b", "hbv", None),
-    (r"hepatitis\s+c|\bhcv\b", "hcv", None),
+    (r"hepatitis\s+c|\bhcv\b|(?<=hepatitis\sb\sor\s)c|(?<=hepatitis\sb\sand\s)c|(?<=hepatitis\sb,\s)c", "hcv", None),
+    (r"hepatitis\s+a|\bhav\b", "hav", None),
     (r"\bhiv\b(?:[\s-]?[12])?|human\s+immunodeficiency\s+virus|aids\b", "hiv", None),
     (r"quantiferon(?:[\s-]tb(?:\s+gold)?)?|interferon[\s-]gamma\s+release\s+assay|\bigra\b|t-?spot(?:\.tb)?|(?:tb[\s-]?)?elispot", "tuberculosis", "igra"),
     (r"\bppd\b|tuberculin\s+skin\s+test|purified\s+protein\s+derivative|mantoux", "tuberculosis", "ppd"),
@@ -236,6 +237,11 @@ INFECTIONS: tuple[tuple[str, str, str | None], ...] = (
     (r"covid-?19|sars-?cov-?2", "sars-cov-2", None),
     (r"syphilis", "syphilis", None),
     (r"pneumocystis", "pneumocystis", None),
+    (r"mycobacterium\s+avium(?:[\s-]intracellulare)?(?:\s+complex)?|\bmac\b|\bmai\b", "mycobacterium-avium", None),
+    (r"histoplasm\w*", "histoplasmosis", None),
+    (r"candid(?:iasis|emia|a)\b|candidosis|thrush", "candidiasis", None),
+    (r"(?:lyme\s+disease|borreli\w+)", "lyme-disease", None),
+    (r"neisseria(?:\s+(?:meningitidis|gonorrhoeae))?", "neisseria", None),
 )
 _INFECTION_RE = re.compile(
     r"(?<![\w-])(?:" + "|".join(f"(?P<i{i}>{p})" for i, (p, _, _) in enumerate(INFECTIONS)) + r")(?![\w])",
@@ -246,8 +252,9 @@ _INFECTION_RE = re.compile(
 INFECTION_GATE = Gate(
     stems=("hbs", "hbc", "hbv", "hcv", "hepatitis", "hiv", "immunodeficiency virus", "quantiferon", "interferon",
            "igra", "t-spot", "tspot", "ppd", "tuberculin", "purified protein", "mantoux", "tubercul", "herpes", "zoster",
-           "shingles", "varicella", "vzv", "simplex", "hsv", "mycobacteri", "ntm", "elispot", "cytomegalo", "cmv", "covid", "sars", "syphilis", "pneumocystis"),
-    tokens=frozenset({"tb", "aids"}),
+           "shingles", "varicella", "vzv", "simplex", "hsv", "mycobacteri", "ntm", "elispot", "cytomegalo", "cmv", "covid", "sars", "syphilis", "pneumocystis",
+           "avium", "histoplasm", "candid", "thrush", "lyme", "borreli", "neisseria"),
+    tokens=frozenset({"tb", "aids", "hav", "mac", "mai", "c"}),
 )
 
 

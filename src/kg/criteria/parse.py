@@ -673,10 +673,16 @@ _INF_NOUN = re.compile(r"\s*(?:\([^()]{1,12}\)\s*)?(?:virus\s+)?infections?\b", 
 _CHEST = re.compile(r"chest\s+(?:x-?ray|radiograph\w*|ct|imaging|computed\s+tomography)|\bcxr\b", re.I)
 
 
+_NOT_THE_CONSTRAINT = re.compile(r"\b(?:other\s+than|except(?:\s+for)?|excluding|caused\s+by|due\s+to|related\s+to|"
+                                 r"secondary\s+to|attributable\s+to)\s+(?:[\w'-]+\s+){0,2}$", re.I)
+
+
 def _infections(text: str, clauses: list[tuple[int, int]]) -> list[Constraint]:
     out: list[Constraint] = []
     for pathogen, marker, s, e in lx.find_infections(text):
         a, b = _clause_of(clauses, s)
+        if _NOT_THE_CONSTRAINT.search(text, max(a, s - 40), s):
+            continue  # "infections other than MAI", "caused by histoplasmosis": an exception or a cause
         near = text[max(a, s - 40):min(b, e + 40)]
         result = None
         after = text[e:min(b, e + 25)]
@@ -843,7 +849,7 @@ _GENERIC_CLASS_GATE = ("anti", "inhibitor", "agonist", "antagonist", "blocker", 
 #: transplantation, dialysis, transfusion, stenting, implants ("radical prostatectomy", "penile
 #: implant"). They are therapy constraints like surgery and radiotherapy, and resolve to no drug.
 _PROCEDURE_WORD = re.compile(
-    r"\b(?:(?:[A-Za-z][\w-]*\s+){0,2}?(?:[a-z]{3,}(?:ectom(?:y|ies)|otom(?:y|ies)|ostom(?:y|ies)|plast(?:y|ies))|"
+    r"\b(?:(?:[a-z]{3,}(?:ectom(?:y|ies)|otom(?:y|ies)|ostom(?:y|ies)|plast(?:y|ies))|"
     r"(?:organ|bone\s+marrow|stem[\s-]cell|allogeneic|autologous|kidney|renal|liver|heart|lung|corneal)\s+transplant(?:ation|s)?|"
     r"transplantation|(?:hemo|haemo|peritoneal\s+)?dialysis|(?:blood\s+|platelet\s+|red\s+(?:blood\s+)?cell\s+)?transfusions?|"
     r"(?:vascular\s+|coronary\s+)?stent(?:ing|s)?|[a-z]+\s+implants?|cardioversion|bypass\s+(?:surgery|graft\w*)))\b", re.I)

@@ -103,7 +103,8 @@ systemic oral intravenous iv topical inhaled intranasal intra-articular intraart
 parenteral local regional palliative adjuvant adjunctive neoadjuvant curative definitive prophylactic maintenance
 induction salvage consolidation high-dose low-dose extensive major minor abdominal pelvic thoracic chest cranial
 cerebral whole-brain brain spinal lumbar cardiac heart gastrointestinal radical external external-beam
-stereotactic hormonal targeted experimental
+stereotactic hormonal targeted experimental allogeneic autologous hematopoietic haematopoietic solid corneal
+kidney renal liver lung joint hip knee coronary vascular penile silicone breast bone-marrow elective emergency
 """.split())
 
 
