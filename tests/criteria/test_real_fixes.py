@@ -215,3 +215,18 @@ def test_an_infection_named_as_an_exception_or_a_cause_is_no_constraint() -> Non
     assert not _of("Any systemic fungal infection other than histoplasmosis", "exclusion", InfectionConstraint)
     assert [c.pathogen for c in _of("No acute hepatitis A or hepatitis B or C", "inclusion", InfectionConstraint)] \
         == ["hav", "hbv", "hcv"]
+
+
+@pytest.mark.parametrize("text", ["Blood pressure > 150/95 mm Hg", "blood pressure >= 150 mmHg (systolic) or >= 95 mmHg (diastolic)"])
+def test_blood_pressure_pairs_give_systolic_and_diastolic(text: str) -> None:
+    from kg.criteria.constraints import LabConstraint
+
+    labs = {c.analyte: c.quantity.value for c in _of(text, "exclusion", LabConstraint)}
+    assert labs == {"systolic blood pressure": 150.0, "diastolic blood pressure": 95.0}
+
+
+def test_therapy_exception_keeps_its_qualifiers() -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    (t,) = _of("Radiotherapy within 14 days, except palliative radiotherapy", "exclusion", TherapyConstraint)
+    assert [x.name for x in t.exceptions] == ["palliative radiotherapy"]

@@ -961,6 +961,9 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                     continue  # the same drug named again ("… 10 mg/day of prednisone")
                 heads.append(d)
                 continue
+            if xr:  # "other than stereotactic or palliative radiotherapy": the exception keeps its qualifiers
+                s = max(xr[0], therapy_phrase_start(text, s))
+                name = " ".join(text[s:e].lower().split()) if s < d[2] else name
             target.setdefault(len(heads) - 1, []).append(Excerpt(text=text[s:e], name=name, span=(s, e)))
         # an example list with no recognised head: the words before the marker are the class
         bg = polarity == "inclusion" and _BACKGROUND.search(text, a, b) is not None
@@ -1848,6 +1851,47 @@ def is_header(text: str) -> bool:
         and not _NOT_HEADER.search(text)
 
 
+_BP_PAIR = re.compile(r"(?P<sys>\d{2,3})\s*/\s*(?P<dia>\d{2,3})(?!\d)(?P<u>\s*mm\s*hg)?", re.I)
+#: "≥ 160 mmHg (systolic) or ≥ 100 mmHg (diastolic)": the second threshold after the first.
+_BP_DIA_AFTER = re.compile(r"\s*(?:mm\s*hg\s*)?\(?\s*systolic\s*\)?\s*(?:,|and|or|and/or)\s*(?P<c>" + COMP + r")\s*(?P<v>\d{2,3})"
+                           r"\s*(?:mm\s*hg\s*)?\(?\s*diastolic\s*\)?", re.I)
+
+
+def _diastolic(text: str, kept: list[Constraint]) -> list[Constraint]:
+    """A blood pressure written "145/95" is two thresholds: systolic and diastolic (the lab the value
+    parser made reads the first number; the second becomes its own lab constraint)."""
+    out: list[Constraint] = []
+    for c in kept:
+        out.append(c)
+        if not (isinstance(c, LabConstraint) and c.quantity and "pressure" in (c.analyte_text or "").lower()):
+            continue
+        m2 = _BP_DIA_AFTER.match(text, c.span[1])
+        if m2 and _num(m2.group("v")) is not None:
+            out.append(LabConstraint(span=(m2.start("c"), m2.end()), analyte="diastolic blood pressure",
+                                     analyte_text="diastolic blood pressure",
+                                     quantity=Quantity(comparator=_comparator(m2.group("c")), value=_num(m2.group("v")),
+                                                       unit="mm[Hg]", norm_value=_num(m2.group("v")), norm_unit="mm[Hg]"),
+                                     confidence=c.confidence, polarity=c.polarity, negated=c.negated,
+                                     text=text[m2.start("c"):m2.end()]))
+            if "systolic" not in c.analyte:
+                c.analyte = "systolic blood pressure"
+            continue
+        m = _BP_PAIR.search(text, c.span[0], min(len(text), c.span[1] + 12))
+        if not m or _num(m.group("sys")) != c.quantity.value:
+            continue
+        q = c.quantity
+        dia = Quantity(comparator=q.comparator, value=_num(m.group("dia")), unit=q.unit or "mm[Hg]",
+                       norm_value=_num(m.group("dia")), norm_unit="mm[Hg]")
+        c.quantity = Quantity(comparator=q.comparator, value=q.value, unit=q.unit or "mm[Hg]", norm_value=q.value,
+                              norm_unit="mm[Hg]", relative_to=q.relative_to)
+        out.append(LabConstraint(span=(m.start("dia"), m.end()), analyte="diastolic blood pressure",
+                                 analyte_text="diastolic blood pressure", quantity=dia, confidence=c.confidence,
+                                 polarity=c.polarity, negated=c.negated, text=text[m.start("dia"):m.end()]))
+        if "systolic" not in c.analyte:
+            c.analyte = "systolic blood pressure"
+    return out
+
+
 def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constraint]:
     text = text[:MAX_CHARS]
     if not text.strip() or is_header(text) or is_placeholder(text):
@@ -1910,6 +1954,7 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
     if scope:
         kept = _apply_scope(text, scope, kept)
     kept = attach_exceptions(text, clauses, kept)
+    kept = _diastolic(text, kept)
     kept = merge_repeats(kept)
     for c in kept:
         c.text = text[c.span[0]:c.span[1]]
