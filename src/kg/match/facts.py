@@ -23,6 +23,8 @@ from kg import vocab as V
 
 _KG = str(V.KG)
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+#: From this many trials on, the facts are frozen out of the cyclic GC (small stores gain nothing).
+FREEZE_MIN_TRIALS = 200
 #: Bumped when the shape of :class:`MatchFacts` changes (old cache files are then ignored).
 FACTS_VERSION = 6
 
@@ -348,8 +350,9 @@ def load_facts(store: object, use_cache: bool = True, trials: list[str] | None =
     if trials and (cached is None or not cached.is_file()):
         return read_match_facts(store, trials)
     facts = _load_facts(store, use_cache)
-    gc.collect()
-    gc.freeze()
+    if len(facts.trials) >= FREEZE_MIN_TRIALS:
+        gc.collect()
+        gc.freeze()
     return facts
 
 
