@@ -4,7 +4,7 @@ What it measures, on a read-only store (default: the 1,855-record store ``real-s
 builds):
 
 1. **Design comparison** (``--compare SECONDS``, decision 0016): the same SPARQL texts — named
-   queries with their parameters bound as ``kg query`` binds them, plus two small hand-written
+   queries (``criteria``, ``drug-profile``) with their parameters bound as ``kg query`` binds them, plus two small hand-written
    queries — sent by one client for SECONDS/2, then by ``--compare-clients`` clients for
    SECONDS, to (a) Oxigraph's own server
    (``oxigraph serve-read-only --union-default-graph``) and (b) ``kg serve`` (ASGI app over
@@ -58,9 +58,11 @@ DRUGS = ("rituximab", "methotrexate", "prednisone", "belimumab", "cyclophosphami
 #: every pair of its other triples. It keeps a core busy in ~50 MB (the plain cross product
 #: ``{ ?a ?b ?c . ?d ?e ?f }`` grows by ~100 MB a second: 3 GB by a 30 s limit, on a shared machine).
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?s ?p2 ?o2 . ?s ?p3 ?o3 }"
-#: Named queries of the mix and their weights (the one-entity questions people ask most).
-NAMED_MIX = (("criteria", "trial", 30), ("comparable-trials", "trial", 25), ("drug-profile", "drug", 8),
-             ("trials-by-drug", "drug", 8), ("exclusions-of-drug", "drug", 4), ("conflicting-exclusions", "trial", 5))
+#: Named queries of the mix and their weights (one-entity questions). ``comparable-trials`` is
+#: left out: its current text reads comparison nodes in a form the 89ef449 store predates (0 rows,
+#: 3.5 s, for most trials), which would measure the stale store, not the server.
+NAMED_MIX = (("criteria", "trial", 40), ("drug-profile", "drug", 10), ("trials-by-drug", "drug", 10),
+             ("exclusions-of-drug", "drug", 5), ("conflicting-exclusions", "trial", 5))
 SPARQL_MIX = (("sparql-trial", 8), ("sparql-count", 7), ("sparql-ask", 5))
 
 
@@ -230,7 +232,24 @@ async def _runaway(base: str, end: float, seen: list[tuple[float, int, int]]) ->
             seen.append((round(time.monotonic() - started, 2), r.status_code, len(r.content)))
 
 
-def run_load(base: str, clients: int, seconds: float, draw: Any, runaway: bool = False) -> dict[str, Any]:
+def server_cpu(pid: int | None) -> float | None:
+    """CPU seconds a server process has used, with its ended children (kg's query children)."""
+    if pid is None:
+        return None
+    try:
+        import psutil
+
+        t = psutil.Process(pid).cpu_times()
+        return t.user + t.system + t.children_user + t.children_system
+    except Exception:  # noqa: BLE001 - a figure, not a check
+        return None
+
+
+def run_load(base: str, clients: int, seconds: float, draw: Any, runaway: bool = False,
+             pid: int | None = None) -> dict[str, Any]:
+    """``clients`` clients sending ``draw()``'s requests back to back for ``seconds``. With the
+    server's ``pid``, also the CPU time it used per request: a figure the machine's other load
+    moves far less than latency (the machine this runs on is shared)."""
     samples: list[tuple[str, float, int, str]] = []
     runaways: list[tuple[float, int, int]] = []
 
@@ -243,8 +262,16 @@ def run_load(base: str, clients: int, seconds: float, draw: Any, runaway: bool =
 
     started = time.monotonic()
     load_before = load_average()
+    cpu_before = server_cpu(pid)
     asyncio.run(main())
     out = summarize(samples, time.monotonic() - started)
+    cpu_after = server_cpu(pid)
+    if cpu_before is not None and cpu_after is not None and samples:
+        per = (cpu_after - cpu_before) / len(samples)
+        out["server_cpu_s"] = round(cpu_after - cpu_before, 1)
+        out["server_cpu_ms_per_request"] = round(per * 1000, 1)
+        # what the server could answer per second with every core of this machine to itself
+        out["capacity_per_s_all_cores"] = round((os.cpu_count() or 1) / per, 1) if per > 0 else None
     out["clients"] = clients
     out["load_average_before"], out["load_average_after"] = load_before, load_average()
     if runaway:
@@ -276,7 +303,6 @@ def compare_designs(store: Path, trials: list[str], drugs: list[str], seconds: f
     texts: list[tuple[str, str]] = []
     for trial in rng.sample(trials, 20):
         texts.append(("criteria", bound_named(store, "criteria", {"trial": trial})))
-        texts.append(("comparable-trials", bound_named(store, "comparable-trials", {"trial": trial})))
         for kind, text in sparql_texts(trial).items():
             if kind != "sparql-ask":
                 texts.append((kind, _prefixes() + text))
@@ -298,8 +324,8 @@ def compare_designs(store: Path, trials: list[str], drugs: list[str], seconds: f
         try:
             base = f"http://127.0.0.1:{port}"
             # one client: the cost of one query on each design; then several at once
-            out[design] = {"one_client": run_load(base, 1, seconds / 2, draw),
-                           "clients": run_load(base, clients, seconds, draw),
+            out[design] = {"one_client": run_load(base, 1, seconds / 2, draw, pid=proc.pid),
+                           "clients": run_load(base, clients, seconds, draw, pid=proc.pid),
                            "server_rss_mb": rss_mb(proc.pid)}
             out[design]["past_time_limit"] = timeout_behaviour(base, sparql_path)
         finally:
@@ -351,13 +377,14 @@ def main() -> None:
         mix = Mix(trials, drugs)
         if args.warmup > 0:  # first reads of the store's files: not what a running server sees
             print(f"warm-up: {args.clients} clients, {args.warmup:g} s", file=sys.stderr)
-            warm = run_load(base, args.clients, args.warmup, mix.next)
+            warm = run_load(base, args.clients, args.warmup, mix.next, pid=proc.pid)
             result["warm_up"] = {k: warm[k] for k in ("requests", "errors", "per_second", "p50_s", "p95_s")}
         print(f"steady: {args.clients} clients, {args.duration:g} s", file=sys.stderr)
-        result["steady"] = steady = run_load(base, args.clients, args.duration, mix.next)
+        result["steady"] = steady = run_load(base, args.clients, args.duration, mix.next, pid=proc.pid)
         print(json.dumps({k: steady[k] for k in ("requests", "errors", "per_second", "p50_s", "p95_s")}), file=sys.stderr)
         print(f"runaway: the same and one runaway client, {args.duration:g} s", file=sys.stderr)
-        result["with_runaway"] = rw = run_load(base, args.clients, args.duration, mix.next, runaway=True)
+        result["with_runaway"] = rw = run_load(base, args.clients, args.duration, mix.next, runaway=True,
+                                               pid=proc.pid)
         print(json.dumps({k: rw[k] for k in ("requests", "errors", "per_second", "p50_s", "p95_s")}), file=sys.stderr)
         result["kg_server_rss_mb_after_load"] = rss_mb(proc.pid)
     finally:

@@ -45,7 +45,7 @@ def test_a_long_query_gives_its_slot_to_a_short_one_and_is_reniced():
 
 
 def test_with_the_long_lane_full_a_long_query_keeps_its_slot():
-    lanes = Lanes(short=1, long=0, after=0.2)
+    lanes = Lanes(short=1, long=0, after=0.2, nice=10)
     order, seen = _race(lanes, long_seconds=1.0)
     assert order == ["long", "short"]
     assert lanes.promoted == 0 and lanes.reniced == []
@@ -71,7 +71,7 @@ def test_a_program_the_process_started_is_never_reniced():
     import subprocess
     import sys
 
-    lanes = Lanes(short=1, long=1, after=0.1)
+    lanes = Lanes(short=1, long=1, after=0.1, nice=10)
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
         lanes.run(lambda: time.sleep(0.5))
@@ -80,3 +80,10 @@ def test_a_program_the_process_started_is_never_reniced():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_by_default_a_long_query_moves_lanes_without_being_reniced():
+    lanes = Lanes(short=1, long=1, after=0.2)
+    order, seen = _race(lanes, long_seconds=1.0)
+    assert order == ["short", "long"] and lanes.promoted == 1
+    assert lanes.reniced == [] and seen["nice"] == os.getpriority(os.PRIO_PROCESS, 0)

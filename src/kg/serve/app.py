@@ -58,7 +58,7 @@ class ServeSettings:
     max_running: int = 4  # queries running at once; more wait their turn
     max_long: int = 1  # queries past long_query_after that give their slot back (kg.serve.lanes)
     long_query_after: float = 2.0  # seconds after which a query is long
-    long_query_nice: int = 10  # the CPU priority (nice) of a long query's child
+    long_query_nice: int = 0  # > 0: renice a long query's child (off: see kg.serve.lanes)
 
 
 class _HTTPError(Exception):

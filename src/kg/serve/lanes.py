@@ -4,10 +4,12 @@ Every query the endpoint runs is a forked child (:mod:`kg.query.limits`). At mos
 of them run at once; the others wait their turn (the wait does not count against the time
 limit). A query still running after ``after`` seconds moves to the long lane when the lane
 has room (``long`` places): it gives its slot back, so one runaway query (a cross product
-running to its time limit) no longer keeps a slot from the short ones, and its child is
-reniced (``nice``), so it takes only the CPU they leave. When the long lane is full a long
-query keeps its slot: a crowd of slow queries on a busy machine still runs at full priority
-instead of all being pushed behind everything else. The time limit ends a long query as any.
+running to its time limit) no longer keeps a slot from the short ones. With ``nice`` > 0 its
+child is also reniced, to take only the CPU they leave; that is off by default (decision
+0016: on a machine shared with other work a reniced query starves behind every other
+process, and an ordinary query that ran long only because the machine was busy then runs
+into its time limit). When the long lane is full a long query keeps its slot. The time
+limit ends a long query as any other.
 
 >>> lanes = Lanes(short=2, long=1, after=60)
 >>> lanes.run(lambda: 6 * 7)
@@ -57,7 +59,7 @@ class _Ticket:
 class Lanes:
     """Slots for short queries and a lane for long ones; :meth:`run` is called from worker threads."""
 
-    def __init__(self, short: int = 4, long: int = 1, after: float = 2.0, nice: int = 10) -> None:
+    def __init__(self, short: int = 4, long: int = 1, after: float = 2.0, nice: int = 0) -> None:
         if short < 1 or long < 0:
             raise ValueError("at least one short slot, and no negative long lane")
         self.after, self.nice = after, nice
@@ -102,7 +104,7 @@ class Lanes:
             ticket.lane = "long"
             self.promoted += 1
             self._cond.notify_all()
-        pid = self._query_child(ticket.started)
+        pid = self._query_child(ticket.started) if self.nice > 0 else None
         if pid is not None:
             try:
                 psutil.Process(pid).nice(self.nice)
