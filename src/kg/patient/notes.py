@@ -20,6 +20,8 @@ as past exposures without dates (a window then stays unknown).
 (['metformin'], [('hemoglobin', 9.1, 'g/dL')])
 >>> "tobacco" in p.substance_use
 False
+>>> sorted(read_note("A 40-year-old man. He takes no medications.").complete)
+['medications']
 """
 
 from __future__ import annotations
@@ -114,7 +116,8 @@ def read_note(text: str, patient_id: str = "patient") -> Patient:
         p.medications.append(Medication(name=text[s:e] if not is_class else name, active=None if past else True,
                                         source=f"note[{s}:{e}]", span=(s, e)))
     if no_meds and not p.medications:
-        p.medications = []
+        # "she takes no medications": the note states the (empty) list of drugs completely
+        p.complete = frozenset({"medications"})
     # a measurement and the value right after it ("Hemoglobin 9.1 g/dL", "WBC of 12,000/mm3")
     for i, men in enumerate(mentions):
         if men.etype != "Measurement":
