@@ -42,14 +42,21 @@ from kg.store.oxigraph import OxigraphStore
 src, dst, compare, workers = sys.argv[1], sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 t0 = time.perf_counter()
 stages = {}
+cpu = {}
+def used():
+    ru = resource.getrusage(resource.RUSAGE_SELF); rc = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime, rc.ru_utime + rc.ru_stime
 def tick(desc, done, total):
-    stages.setdefault(desc, round(time.perf_counter() - t0, 2))
+    if desc not in stages:
+        stages[desc] = round(time.perf_counter() - t0, 2)
+        cpu[desc] = [round(x, 1) for x in used()]
 store = OxigraphStore(dst)
 s = build([src], store, compare=compare, workers=workers, progress=tick)
 stages["end"] = round(time.perf_counter() - t0, 2)
+cpu["end"] = [round(x, 1) for x in used()]
 store.close()
 ru = resource.getrusage(resource.RUSAGE_SELF); rc = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"summary": s.as_dict(), "stages": stages, "seconds": stages["end"],
+print(json.dumps({"summary": s.as_dict(), "stages": stages, "cpu_at_stage_start_self_children": cpu, "seconds": stages["end"],
                   "cpu_seconds": round(ru.ru_utime + ru.ru_stime + rc.ru_utime + rc.ru_stime, 1),
                   "main_maxrss_mb": ru.ru_maxrss // 1024}))
 """
@@ -113,6 +120,11 @@ def run_case(src: Path, workers: int, compare: bool, keep: Path | None = None) -
     trials = s["trials"] or 1
     st = res["stages"]
     records_end = st.get("shared graphs", st["end"])
+    names = list(st)
+    cpu_marks = res["cpu_at_stage_start_self_children"]
+    res["stage_seconds"] = {a: {"wall": round(st[b] - st[a], 1),
+                                "cpu": round(sum(cpu_marks[b]) - sum(cpu_marks[a]), 1)}
+                            for a, b in zip(names, names[1:])}
     res.update({
         "records": s["records_read"], "workers": workers, "compare": compare,
         "records_per_second": round(s["records_read"] / res["seconds"], 1),

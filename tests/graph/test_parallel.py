@@ -16,6 +16,13 @@ from kg.store.oxigraph import OxigraphStore
 from tests.conftest import FIXTURES, shared_path
 
 
+@pytest.fixture(autouse=True)
+def _workers_even_for_few_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests build a few records: the workers must run even so."""
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 0)
+    monkeypatch.setattr(parallel, "TASK_RECORDS", 4)
+
+
 def _quads(store: OxigraphStore) -> set[str]:
     return {str(q) for q in store._store}
 
@@ -75,6 +82,18 @@ def test_parallel_build_writes_the_same_quads_as_the_serial_build(tmp_path: Path
     assert serial_summaries[1]["triples_removed"], "the edited record was not diffed"
     assert par == serial
     assert par_summaries == serial_summaries
+
+
+def test_a_few_records_take_the_serial_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_RECORDS", 200)
+
+    def no_workers(*_a: object, **_k: object) -> object:
+        raise AssertionError("workers started for a few records")
+
+    monkeypatch.setattr(parallel, "made_in_parallel", no_workers)
+    store = OxigraphStore(tmp_path / "s")
+    s = build([FIXTURES / "ctgov"], store, shared_graphs=False, workers=2)
+    assert s.trials == 5
 
 
 def test_stub_keeps_what_identity_reads_and_pack_round_trips() -> None:

@@ -43,6 +43,8 @@ from kg.model import Design, Eligibility, Publication, TrialRecord
 WORKERS_ENV = "KG_BUILD_WORKERS"
 #: Records per task sent to a worker: large enough to amortize the pickling round trip.
 TASK_RECORDS = 16
+#: Fewer records than this are built serially: workers cost more to start than they save.
+MIN_RECORDS = 200
 #: Quads per bulk load: one load of the bulk loader's own batch size or less is ingested
 #: whole (its sorted files of every index go in together), and it bounds what the build holds.
 BULK_QUADS = 200_000
@@ -297,8 +299,12 @@ def read_in_parallel(paths: Iterable[str | os.PathLike[str]], limits: object, wo
     the same items in the same order, each record as ``(packed, stub)`` (:data:`Read`)."""
     from kg.ingest.sources import Skipped, iter_files
 
+    listed = list(iter_files(paths))
+    if len(listed) < 2 * TASK_RECORDS:  # a few files (one may still hold many records): read here
+        workers = 1
+
     def files() -> Iterator[Path | Skipped]:
-        yield from iter_files(paths)
+        yield from listed
 
     if workers < 2:
         for f in files():

@@ -205,6 +205,10 @@ def build(
             summary.quarantined.append(item)
         else:
             summary.skipped.append(item)
+    if bulk and len(records) < parallel.MIN_RECORDS:
+        # A few records: the serial path is quicker than starting workers (and keeps the
+        # criteria parsed in this process for the next build of the same session).
+        records, packed, bulk = [parallel.unpack(p) for p in packed], [], False
     if require_records and not records:
         raise NoRecordsError(paths, [(s.path, s.note) for s in summary.skipped]
                              + [(q.path, q.reason) for q in summary.quarantined])
