@@ -200,12 +200,16 @@ def believed(t: TrialFacts, r: RangeRule) -> bool:
     >>> t = TrialFacts("t", age_min=18.0, age_max=55.0)
     >>> believed(t, RangeRule("c", "k", "inclusion", "age", "a", high=3.0)), believed(t, RangeRule("c", "k", "inclusion", "age", "a", low=21.0))
     (False, True)
+    >>> believed(t, RangeRule("c", "k", "exclusion", "age", "a", high=18.0, high_incl=False))
+    False
     """
     if r.dimension != "age" or (t.age_min is None and t.age_max is None):
         return True
     lo = t.age_min if t.age_min is not None else -math.inf
     hi = t.age_max if t.age_max is not None else math.inf
-    return not (r.high < lo or r.low > hi)
+    # More than a boundary in common: "under 18" excluded, read as admitting only up to 18,
+    # meets an 18-70 registry range at one point and is the complement misread, not a rule.
+    return min(r.high, hi) - max(r.low, lo) > 0 or (lo == hi and r.low <= lo <= r.high)
 
 
 def admitted_ranges(t: TrialFacts) -> dict[tuple[str, str], Interval]:
