@@ -230,3 +230,29 @@ def test_therapy_exception_keeps_its_qualifiers() -> None:
 
     (t,) = _of("Radiotherapy within 14 days, except palliative radiotherapy", "exclusion", TherapyConstraint)
     assert [x.name for x in t.exceptions] == ["palliative radiotherapy"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Currently taking blood thinners", "anticoagulant"),
+    ("Currently taking cancer drugs or HIV drugs", "antineoplastic"),
+    ("History of androgen deprivation therapy (ADT)", "androgen deprivation therapy"),
+    ("Inpatients on insulin therapy", "insulin"),
+])
+def test_everyday_class_names(text: str, name: str) -> None:
+    from kg.criteria.constraints import InfectionConstraint, TherapyConstraint
+
+    assert name in [t.name for t in _of(text, "exclusion", TherapyConstraint)]
+    assert not _of(text, "exclusion", InfectionConstraint)
+
+
+@pytest.mark.parametrize("text", ["Diabetes mellitus (not due to steroids)", "History of radiation pneumonitis"])
+def test_a_drug_naming_a_cause_or_kind_of_condition_is_no_exposure(text: str) -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    assert not _of(text, "exclusion", TherapyConstraint)
+
+
+def test_insulin_treated_diabetes_keeps_insulin_out_of_an_insulin_like_factor() -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    assert not _of("Elevated insulin-like growth factor 1", "exclusion", TherapyConstraint)

@@ -74,7 +74,9 @@ def test_scope_sets_role_and_polarity() -> None:
     assert therapies("Phenytoin.", "exclusion", "current") == [("phenytoin", "current", "exclusion")]
     assert therapies("Fluconazole.", "exclusion", "excluded:P3M") == [("fluconazole", "prior-within-window", "exclusion")]
     assert therapies("Antacids.", "exclusion", "discouraged") == []
-    assert therapies("Phenytoin.", "exclusion") == [("phenytoin", "prior-ever", "exclusion")]
+    # a bare agent among exclusions, no heading: being on it now (the real-record guide's reading)
+    assert therapies("Phenytoin.", "exclusion") == [("phenytoin", "current", "exclusion")]
+    assert therapies("Prior phenytoin.", "exclusion") == [("phenytoin", "prior-ever", "exclusion")]
 
 
 def test_category_label_and_placeholder_under_a_therapy_block_say_nothing() -> None:

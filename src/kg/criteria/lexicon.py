@@ -285,7 +285,14 @@ DRUG_CLASSES: tuple[tuple[str, str], ...] = (
     (r"(?:parenteral\s+|intravenous\s+|iv\s+)?antibiotics?", "antibiotic"),
     (r"monoclonal\s+antibod(?:y|ies)", "monoclonal antibody"),
     (r"intravenous\s+immunoglobulins?|\bivig\b", "ivig"),
-    (r"anticoagulants?|anticoagulation", "anticoagulant"),
+    (r"anticoagulants?|anticoagulation|blood\s+thinners?", "anticoagulant"),
+    (r"(?:anti-?)?cancer\s+(?:drugs?|medications?|agents?|therap(?:y|ies)|treatments?)|anti-?neoplastic(?:\s+(?:drugs?|agents?|therap(?:y|ies)))?s?|"
+     r"oncologic(?:al)?\s+(?:treatments?|therap(?:y|ies)|drugs?)", "antineoplastic"),
+    (r"(?:hiv|anti-?retroviral|anti-?hiv)\s+(?:drugs?|medications?|therap(?:y|ies)|treatments?|agents?)|anti-?retrovirals?|\bhaart\b|\bcart\b",
+     "antiretroviral"),
+    (r"androgen[\s-]deprivation(?:\s+therap(?:y|ies))?|\badt\b", "androgen deprivation therapy"),
+    (r"insulin(?![\s-]*(?:-?like|resistance|receptor|sensitivity|secretion|levels?|antibod\w*|autoantibod\w*|-))"
+     r"(?:\s+(?:therapy|treatment|injections?|pump))?", "insulin"),
     (r"nsaids?|non-?steroidal\s+anti-?inflammatory\s+drugs?", "nsaid"),
     (r"chemotherapy|cytotoxic\s+(?:agents?|drugs?|therapy)", "chemotherapy"),
     (r"immunotherapy", "immunotherapy"),
@@ -300,7 +307,7 @@ DRUG_CLASSES: tuple[tuple[str, str], ...] = (
     (r"hepatotoxic\s+(?:drugs?|agents?|medications?)", "hepatotoxic drug"),
     (r"nephrotoxic\s+(?:drugs?|agents?|medications?)", "nephrotoxic drug"),
     (r"myelosuppressive\s+(?:drugs?|agents?|medications?|therap(?:y|ies))", "myelosuppressive therapy"),
-    (r"(?:hematopoietic\s+)?growth\s+factors?|colony[\s-]stimulating\s+factors?|\bg-?csf\b|\bgm-?csf\b", "growth factor"),
+    (r"(?:hematopoietic\s+)?(?<!like\s)(?<!like-)growth\s+factors?(?!\s*(?:receptor|-?\d))|colony[\s-]stimulating\s+factors?|\bg-?csf\b|\bgm-?csf\b", "growth factor"),
 )
 
 #: Single drugs (regex -> normalised name).
@@ -347,7 +354,8 @@ DRUG_GATE = Gate(
            "chemotherapy", "cytotoxic", "immunotherapy", "plasma", "mycophenol", "ciclosporin", "cyclosporin",
            "radiotherapy", "radiation", "irradiation", "hormon", "endocrine therap", "surg", "interferon", "ifn",
            "anthracycl", "estrogen", "oestrogen", "hrt", "hepatotox", "nephrotox", "myelosuppress", "growth factor",
-           "colony", "csf"),
+           "colony", "csf", "thinner", "cancer", "neoplastic", "oncolog", "retroviral", "haart", "cart", "androgen", "adt",
+           "insulin"),
     prefixes=frozenset(name.split()[0][:6] for _, name in DRUGS),
     tokens=frozenset({"gc", "gcs", "cyc", "mmf", "aza", "mtx", "hcq"}),
 )

@@ -677,12 +677,15 @@ _NOT_THE_CONSTRAINT = re.compile(r"\b(?:other\s+than|except(?:\s+for)?|excluding
                                  r"secondary\s+to|attributable\s+to)\s+(?:[\w'-]+\s+){0,2}$", re.I)
 
 
+_INF_ATTRIBUTE = re.compile(r"\s+(?:drugs?|medications?|medicines?|therap(?:y|ies)|treatments?|vaccin\w*|prophylaxis)\b", re.I)
+
+
 def _infections(text: str, clauses: list[tuple[int, int]]) -> list[Constraint]:
     out: list[Constraint] = []
     for pathogen, marker, s, e in lx.find_infections(text):
         a, b = _clause_of(clauses, s)
-        if _NOT_THE_CONSTRAINT.search(text, max(a, s - 40), s):
-            continue  # "infections other than MAI", "caused by histoplasmosis": an exception or a cause
+        if _NOT_THE_CONSTRAINT.search(text, max(a, s - 40), s) or _INF_ATTRIBUTE.match(text, e):
+            continue  # "infections other than MAI", "caused by histoplasmosis", "HIV drugs": not the infection
         near = text[max(a, s - 40):min(b, e + 40)]
         result = None
         after = text[e:min(b, e + 25)]
@@ -916,6 +919,12 @@ def _dose(text: str, a: int, b: int) -> DoseCondition | None:
     return None
 
 
+_THERAPY_AS_CAUSE = re.compile(r"\b(?:due|secondary|related|attributable|attributed)\s+to\s+(?:the\s+|prior\s+)?$|"
+                               r"\b(?:caused|induced)\s+by\s+(?:the\s+|prior\s+)?$", re.I)
+_THERAPY_AS_KIND = re.compile(r"[\s-]*(?:induced|related|associated)?\s*(?:pneumonitis|enteritis|proctitis|dermatitis|"
+                              r"cystitis|fibrosis|necrosis|injury|recall)\b", re.I)
+
+
 def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                groups: list[tuple[str, list[Constraint]]]) -> tuple[list[Constraint], list[tuple[int, int]]]:
     out: list[Constraint] = []
@@ -939,6 +948,10 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
     drugs.sort(key=lambda d: d[2])
     if not drugs:
         return out, consumed
+    # "diabetes (not due to steroids)", "radiation pneumonitis": the drug names a cause or a kind of
+    # condition, not an exposure the criterion is about
+    drugs = [d for d in drugs if not _THERAPY_AS_CAUSE.search(text, max(0, d[2] - 30), d[2])
+             and not _THERAPY_AS_KIND.match(text, d[3])]
     for a, b in clauses:
         here = [d for d in drugs if a <= d[2] < b]
         if not here:
@@ -1044,6 +1057,9 @@ _CONDITION_ALLOWED = re.compile(r"[^;.()]{0,80}?\b(?:is|are|will\s+be|may\s+be)?
 _NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
 
 
+_BARE = re.compile(r"[\s\-*•]*[A-Za-z][\w\s/-]{0,60}?[\s.;,]*")
+
+
 def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str) -> None:
     """Read what the criterion says about ``c``'s drug inside its clause ``[a, b)``; sets ``c.role``.
 
@@ -1068,6 +1084,11 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
     explicit = w is not None and not w.ever and w.span is not None
     if explicit and c.negated and _WASHOUT.search(text, a, s):
         c.role = "prior-within-window"  # "≥ N since X" = no X within N
+        return
+    if polarity == "exclusion" and not explicit and _BARE.fullmatch(text, a, b) and text[a:b].strip(" .;,-*").lower() \
+            in (c.therapy.lower(), c.therapy.lower() + "s"):
+        # a bare "Dialysis" or "Anti-androgen therapy" among exclusions: being on it now
+        c.role, c.window = "current", TimeWindow(direction="during", reference="screening")
         return
     cur_pre = _CURRENT_PRE.search(text[max(a, s - 50):s])
     cur_post = _CURRENT_POST.search(text, e, b)
