@@ -110,6 +110,24 @@ def _open_store(store: object) -> tuple[object, bool]:
     return store, False
 
 
+#: Modules a query child may import on its way (parameter lookups, binding, reading answers).
+#: Imported once here, before any fork: a child importing them would pay for it on every query,
+#: and a fork taken while another thread holds the import lock would leave the child waiting
+#: for a lock no thread of its own will ever release.
+_CHILD_MODULES = ("kg.query.params", "kg.query.binding", "kg.query.lookup", "kg.compare.facts",
+                  "kg.criteria.diseases", "kg.store.tsv", "rdflib.plugins.sparql")
+
+
+def _preload() -> None:
+    import importlib
+
+    for name in _CHILD_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a module another version of kg does not have
+            continue
+
+
 def create_app(store: object, settings: ServeSettings | None = None) -> Starlette:
     """The endpoint over ``store``: a store folder (opened read-only here and closed on
     shutdown) or an open store (an OxigraphStore or a MemoryStore; left open)."""
@@ -120,6 +138,7 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
     from kg.serve.openapi import describe
 
     settings = settings or ServeSettings()
+    _preload()
     allow = AllowList.from_env(*settings.allow)
     timeout = resolve_timeout(settings.timeout)
     named = {name: q for name, q in _shipped_queries().items() if not q.view}
