@@ -133,7 +133,7 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
     shutdown) or an open store (an OxigraphStore or a MemoryStore; left open)."""
     from kg.query.guard import AllowList
     from kg.query.limits import resolve_timeout, user_query
-    from kg.query.named import _shipped_queries, only_given, run_named
+    from kg.query.named import load_queries, only_given, run_named
     from kg.serve.lanes import Lanes
     from kg.serve.openapi import describe
 
@@ -141,7 +141,7 @@ def create_app(store: object, settings: ServeSettings | None = None) -> Starlett
     _preload()
     allow = AllowList.from_env(*settings.allow)
     timeout = resolve_timeout(settings.timeout)
-    named = {name: q for name, q in _shipped_queries().items() if not q.view}
+    named = {name: q for name, q in load_queries().items() if not q.view}
     state: dict[str, Any] = {}
     lanes = Lanes(settings.max_running, settings.max_long, settings.long_query_after, settings.long_query_nice)
     # threads only wait for a lane here: enough for every client of a busy server
@@ -321,10 +321,10 @@ def serve(store: object, settings: ServeSettings | None = None, *, log_level: st
 
 def openapi_json(indent: int = 2) -> str:
     """The OpenAPI description as text (what ``/openapi.json`` answers)."""
-    from kg.query.named import _shipped_queries
+    from kg.query.named import load_queries
     from kg.serve.openapi import describe
 
-    return json.dumps(describe(_shipped_queries().values()), indent=indent)
+    return json.dumps(describe(load_queries().values()), indent=indent)
 
 
 __all__ = ["PAGE_CSP", "ServeSettings", "create_app", "openapi_json", "serve", "static_dir", "status_of"]
