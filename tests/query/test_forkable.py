@@ -20,20 +20,22 @@ def writable(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     store.close()
 
 
-def test_children_read_through_a_read_only_handle(writable: OxigraphStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    forked_from: list[bool] = []
-    query = OxigraphStore.query
+def test_children_read_through_a_read_only_handle(writable: OxigraphStore, monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path) -> None:  # type: ignore[no-untyped-def]
+    seen = tmp_path / "forked-from"  # the spy runs in the forked child: it reports through a file
+    serialized = OxigraphStore.serialized_query
 
-    def spy(self, sparql, bindings=None, *, timeout=None, allow=None):  # type: ignore[no-untyped-def]
-        if timeout is not None:  # the forked, time-limited path
-            forked_from.append(self.read_only)
-        return query(self, sparql, bindings, timeout=timeout, allow=allow)
+    def spy(self, sparql, union=True):  # type: ignore[no-untyped-def]  # the forked, time-limited path
+        with open(seen, "a") as fh:
+            fh.write(f"{self.read_only}\n")
+        return serialized(self, sparql, union)
 
-    monkeypatch.setattr(OxigraphStore, "query", spy)
+    monkeypatch.setattr(OxigraphStore, "serialized_query", spy)
     rows = run_named(writable, "trials-by-drug", {"drug": "belimumab"}, timeout=30).result.bindings
     assert len(rows) == 3
     assert user_query(writable, "ASK { ?t a kg:Trial }", timeout=30).askAnswer
-    assert forked_from and all(forked_from), forked_from
+    forked_from = seen.read_text().split()
+    assert forked_from and all(f == "True" for f in forked_from), forked_from
     # the writer is still the caller's, open and writable
     assert not writable.read_only and len(writable.query("SELECT ?t WHERE { ?t a kg:Trial }").bindings) == 4
 

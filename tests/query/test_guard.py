@@ -236,7 +236,7 @@ def test_refused_queries_open_no_connection(listener) -> None:
         with pytest.raises(QueryRefusedError):
             user_query(oxi, query, timeout=5, allow=AllowList())
         with pytest.raises(QueryRefusedError):
-            oxi.query(query, allow=AllowList.parse("http://elsewhere.example/"))
+            user_query(oxi, query, allow=AllowList.parse("http://elsewhere.example/"))
         with pytest.raises(QueryRefusedError):
             user_query(mem, query, timeout=5, allow=AllowList())
     time.sleep(0.3)

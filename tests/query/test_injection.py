@@ -205,8 +205,10 @@ def test_the_bound_text_is_checked_where_it_reaches_the_store(monkeypatch) -> No
     store = OxigraphStore(None)
     template = "SELECT ?o WHERE { ?s ?p ?o }"
     term = {"o": Literal("x")}
-    assert store.query(template, term, timeout=10, allow=AllowList()).bindings == []
+    from kg.query.limits import user_query
+
+    assert user_query(store, template, term, timeout=10, allow=AllowList()).bindings == []
     pasted = "SELECT ?o WHERE { VALUES (?o) { (\"x\") } } SERVICE <http://127.0.0.1:9/> { ?s ?p ?o }"
     monkeypatch.setattr(binding, "inject_values", lambda sparql, bindings: pasted)
     with pytest.raises(QueryRefusedError, match="bound parameter changed the query's structure .SERVICE"):
-        store.query(template, term, timeout=10, allow=AllowList())
+        user_query(store, template, term, timeout=10, allow=AllowList())

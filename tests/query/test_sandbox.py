@@ -17,7 +17,7 @@ from rdflib import Literal, URIRef, Variable
 from kg.errors import QueryError, QueryRefusedError
 from kg.query import limits
 from kg.query.guard import AllowList
-from kg.query.limits import engine_syntax_error, run_with_limit, user_query
+from kg.query.limits import engine_syntax_error, limited_query, run_with_limit, user_query
 from kg.store.memory import MemoryStore
 from kg.store.oxigraph import OxigraphStore
 from tests.security.listener import Listener, listener  # noqa: F401 - fixture
@@ -53,12 +53,12 @@ def test_a_service_that_reaches_the_engine_connects_nowhere(listener: Listener) 
     store = OxigraphStore(None)
     query = f"SELECT * WHERE {{ SERVICE <{listener.url}/sparql> {{ ?s ?p ?o }} }}"
     with pytest.raises(QueryError, match="query failed"):
-        store.query(query, timeout=10)
+        limited_query(store, query, timeout=10)
     assert _settle(listener) == 0
     # issue 19's bypass, straight to the executor as well (a triple to join with, so SERVICE runs)
     store.replace_graph(URIRef("urn:x-kg:g"), [(URIRef("urn:x-kg:s"), URIRef("urn:x-kg:order"), Literal(1))])
     with pytest.raises(QueryError):
-        store.query(f"SELECT * WHERE {{ ?s ?p 1SERVICE <{listener.url}/x> {{ ?s ?p ?o }} }}", timeout=10)
+        limited_query(store, f"SELECT * WHERE {{ ?s ?p 1SERVICE <{listener.url}/x> {{ ?s ?p ?o }} }}", timeout=10)
     assert _settle(listener) == 0
 
 

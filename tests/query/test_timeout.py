@@ -11,7 +11,7 @@ from rdflib.namespace import XSD
 
 from kg.errors import QueryError, QueryTimeoutError
 from kg.query.guard import AllowList
-from kg.query.limits import DEFAULT_TIMEOUT, resolve_timeout, run_with_limit, user_query
+from kg.query.limits import DEFAULT_TIMEOUT, limited_query, resolve_timeout, run_with_limit, user_query
 from kg.query.named import run_named
 from kg.query.output import rows
 from kg.store.memory import MemoryStore
@@ -39,7 +39,7 @@ def test_runaway_query_is_stopped_and_the_store_still_works(demo_store) -> None:
     before = len(demo_store)
     started = time.monotonic()
     with pytest.raises(QueryTimeoutError, match=r"stopped after 1\.5 s .*--timeout"):
-        demo_store.query(BOMB, timeout=1.5)
+        limited_query(demo_store, BOMB, timeout=1.5)
     elapsed = time.monotonic() - started
     assert 1.4 < elapsed < 4.0
     assert len(demo_store) == before
@@ -65,12 +65,12 @@ def test_killed_child_leaves_no_process(demo_store) -> None:
     # shared-records store, which may have ended unwaited) are not this query's to judge.
     before = {c.pid for c in me.children()}
     with pytest.raises(QueryTimeoutError):
-        demo_store.query(BOMB, timeout=1.0)
+        limited_query(demo_store, BOMB, timeout=1.0)
     after = me.children()
     assert not [c for c in after if c.pid not in before and c.status() == psutil.STATUS_ZOMBIE]  # reaped
     assert {c.pid for c in after} <= before  # the process running the bomb is gone
     # and the store answers again, from a fresh worker
-    assert demo_store.query("ASK { ?s ?p ?o }", timeout=10.0).askAnswer
+    assert limited_query(demo_store, "ASK { ?s ?p ?o }", timeout=10.0).askAnswer
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def small_store() -> OxigraphStore:
 )
 def test_limited_result_equals_in_process_result(small_store, query: str) -> None:
     direct = small_store.query(query)
-    limited = small_store.query(query, timeout=10)
+    limited = limited_query(small_store, query, timeout=10)
     assert limited.type == direct.type
     if direct.type == "SELECT":
         assert limited.vars == direct.vars
@@ -114,7 +114,7 @@ def test_limited_result_equals_in_process_result(small_store, query: str) -> Non
 
 def test_bad_query_in_the_child_is_a_one_line_query_error(small_store) -> None:
     with pytest.raises(QueryError, match="malformed query") as err:
-        small_store.query("SELECT ?x WHERE { ?x ", timeout=5)
+        limited_query(small_store, "SELECT ?x WHERE { ?x ", timeout=5)
     assert "\n" not in str(err.value)
 
 
@@ -141,14 +141,14 @@ def test_named_queries_run_under_the_limit_from_the_environment(demo_store, monk
 def test_overhead_of_the_limit_is_small(demo_store) -> None:
     """Measured, not tuned: forking the child costs a few tens of milliseconds."""
     query = "SELECT ?t WHERE { ?t a kg:Trial } ORDER BY ?t"
-    demo_store.query(query, timeout=10)  # warm up
+    limited_query(demo_store, query, timeout=10)  # warm up
     n = 10
     t0 = time.perf_counter()
     for _ in range(n):
         demo_store.query(query)
     t1 = time.perf_counter()
     for _ in range(n):
-        demo_store.query(query, timeout=10)
+        limited_query(demo_store, query, timeout=10)
     t2 = time.perf_counter()
     overhead = ((t2 - t1) - (t1 - t0)) / n
     print(f"time-limit overhead per query: {overhead * 1000:.1f} ms")

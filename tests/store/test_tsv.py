@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
+from kg.query.limits import limited_query
 from kg.store.oxigraph import OxigraphStore
 from kg.store.tsv import parse_term, plain_literal, tsv_result
 
@@ -28,7 +29,7 @@ def test_a_fast_plain_literal_is_rdflibs_literal(text: str) -> None:
 def _both(store: OxigraphStore, text: str) -> tuple[list, list]:
     """The rows of ``text`` in process (pyoxigraph terms converted) and through the child (TSV)."""
     inproc = [tuple(r) for r in store.query(text)]
-    limited = [tuple(r) for r in store.query(text, timeout=30)]
+    limited = [tuple(r) for r in limited_query(store, text, timeout=30)]
     return inproc, limited
 
 
@@ -64,7 +65,7 @@ def test_blank_nodes_unbound_cells_and_an_empty_solution() -> None:
     assert {str(r[0]) for r in limited if isinstance(r[0], Literal)} == {"tab\there\nnew \"q\" \\ end"}
     assert sum(isinstance(r[0], BNode) for r in limited) == 1
     # no variables: one empty solution, which TSV cannot say (sent as JSON instead)
-    assert len(store.query("SELECT * WHERE { }", timeout=30)) == 1
+    assert len(limited_query(store, "SELECT * WHERE { }", timeout=30)) == 1
 
 
 def test_short_forms_and_bad_cells() -> None:

@@ -255,18 +255,50 @@ def user_query(
     timeout: float | None = None,
     allow: Any = None,
 ) -> Result:
-    """A query a person asked for (``kg query``, ``kg sparql``, a future ``kg serve``):
-    checked by the guard, then run in the sandboxed child under the time limit. ``allow``
-    defaults to ``KG_ALLOW``; ``timeout`` to ``KG_QUERY_TIMEOUT`` or 30 s."""
+    """A query a person asked for (``kg query``, ``kg sparql``, ``kg serve``): checked by the
+    guard, then run by :func:`limited_query`. ``allow`` defaults to ``KG_ALLOW``; ``timeout``
+    to ``KG_QUERY_TIMEOUT`` or 30 s."""
     from kg.query.guard import AllowList, clear_query
-    from kg.store.oxigraph import OxigraphStore
 
     allow = AllowList.from_env() if allow is None else allow
-    limit = resolve_timeout(timeout)
-    if isinstance(store, OxigraphStore):
-        with forkable(store) as reader:
-            return reader.query(sparql, bindings, timeout=limit, allow=allow)  # type: ignore[attr-defined]
     clearance = clear_query(sparql, allow)
+    return limited_query(store, sparql, bindings, timeout=timeout, clearance=clearance)
+
+
+def limited_query(
+    store: object,
+    sparql: str,
+    bindings: dict[str, Any] | None = None,
+    *,
+    timeout: float | None = None,
+    clearance: Any = None,
+) -> Result:
+    """``sparql`` with ``bindings`` bound, run on ``store`` under the time limit: on a
+    local store in the sandboxed child (no network unless ``clearance`` -- the guard's
+    verdict on a person's query -- says an allowed SERVICE needs it); on a remote endpoint
+    (:class:`kg.store.endpoint.EndpointStore`) as one request the client gives up on at the
+    limit. Without ``clearance`` the guard is not asked (kg's own queries, tests)."""
+    from kg.query import binding  # looked up per call: the injection tests replace it
+    from kg.query.guard import check_bound
+    from kg.store.oxigraph import OxigraphStore, from_serialized
+
+    limit = resolve_timeout(timeout)
+    network = clearance is not None and clearance.network
+    require_offline = clearance is not None and clearance.mentions_service
+    if isinstance(store, OxigraphStore) or getattr(store, "remote", False):
+        text = binding.inject_values(sparql, bindings) if bindings else sparql
+        if clearance is not None and bindings:
+            # binding may add one VALUES block of serialized terms and nothing else
+            check_bound(sparql, text)
+        if getattr(store, "remote", False):
+            return store.query(text, timeout=limit)  # type: ignore[attr-defined]
+        # A query naming its dataset (FROM / FROM NAMED) gets exactly those graphs.
+        union = clearance is None or not clearance.dataset
+        with forkable(store) as reader:
+            reader.flush()  # type: ignore[attr-defined]  # settle pending writes before the fork
+            kind, data = run_with_limit(lambda: reader.serialized_query(text, union), limit,  # type: ignore[attr-defined]
+                                        network=network, require_offline=require_offline)
+        return from_serialized(kind, data)
     query = store.query  # type: ignore[attr-defined]
 
     def work() -> tuple[str, object]:
@@ -276,8 +308,7 @@ def user_query(
         rdflib_sparql.SPARQL_LOAD_GRAPHS = False
         return _flatten(query(sparql, bindings))
 
-    kind, data = run_with_limit(work, limit, network=clearance.network,
-                                require_offline=clearance.mentions_service)
+    kind, data = run_with_limit(work, limit, network=network, require_offline=require_offline)
     return _rebuild(kind, data)
 
 
@@ -306,5 +337,5 @@ def engine_syntax_error(sparql: str, timeout: float = 10.0) -> str | None:
         return None
 
 
-__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "engine_syntax_error", "forkable", "offline_available", "resolve_timeout",
-           "run_with_limit", "user_query"]
+__all__ = ["DEFAULT_TIMEOUT", "ENV_VAR", "engine_syntax_error", "forkable", "limited_query", "offline_available",
+           "resolve_timeout", "run_with_limit", "user_query"]

@@ -190,7 +190,11 @@ def run_named(
             continue
         (pure if p.type in _PURE_TYPES else lookups).append((p.name, p.type, raw))
     values = _resolve_all(store, pure)
-    if lookups:
+    if lookups and getattr(store, "remote", False):
+        # an endpoint's lookups are requests, each under the client's limit; a sandboxed
+        # child would have no network to make them
+        values.update(_resolve_all(store, lookups))
+    elif lookups:
         with forkable(store) as reader:  # never a child forked to read through a writer
             values.update(run_with_limit(lambda: _resolve_all(reader, lookups), limit))
     bindings: dict[str, object] = {}

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -30,9 +29,7 @@ from rdflib.term import Node
 from kg import vocab as V
 from kg.errors import QueryError, StoreBusyError, StoreError
 from kg.store.tsv import plain_literal, tsv_result
-
-if TYPE_CHECKING:
-    from kg.query.guard import AllowList
+from kg.store.values import inject_values
 
 try:
     import fcntl
@@ -462,50 +459,29 @@ class OxigraphStore:
             out.add(t)
         return out
 
-    def query(
-        self,
-        sparql: str,
-        bindings: dict[str, Node] | None = None,
-        *,
-        timeout: float | None = None,
-        allow: AllowList | None = None,
-    ) -> Result:
-        """Run a SPARQL query over the union of all graphs (or over the graphs its FROM /
-        FROM NAMED clauses select); ``bindings`` bind variables to RDF terms through a
-        VALUES block (see :mod:`kg.query.binding`), never as raw text.
+    def query(self, sparql: str, bindings: dict[str, Node] | None = None, *, union: bool = True) -> Result:
+        """Run a SPARQL query in this process over the union of all graphs (``union=False``:
+        over the graphs its FROM / FROM NAMED clauses select); ``bindings`` bind variables
+        to RDF terms through a VALUES block (:func:`kg.store.values.inject_values`), never
+        as raw text.
 
-        ``allow``: a user query: checked by :func:`kg.query.guard.clear_query` first and
-        always run in the sandboxed child of :mod:`kg.query.limits` (no network unless an
-        allowed SERVICE needs it), killed after ``timeout`` seconds (default
-        ``KG_QUERY_TIMEOUT`` or 30 s). Without ``allow`` and ``timeout`` the query runs
-        in-process, as kg's own internal queries do."""
-        from kg.query.binding import inject_values
-
-        clearance = None
-        if allow is not None:
-            from kg.query.guard import check_bound, clear_query
-            from kg.query.limits import resolve_timeout
-
-            clearance = clear_query(sparql, allow)
-            timeout = resolve_timeout(timeout)
+        This is the path of kg's own queries. A person's query goes through the query layer
+        instead (:func:`kg.query.limits.user_query`: the guard, then
+        :meth:`serialized_query` in a sandboxed child under a time limit)."""
         text = inject_values(sparql, bindings) if bindings else sparql
-        if clearance is not None and bindings:
-            # binding may add one VALUES block of serialized terms and nothing else
-            check_bound(sparql, text)
-        # A query naming its dataset (FROM / FROM NAMED) gets exactly those graphs.
-        union = clearance is None or not clearance.dataset
         try:
-            if timeout is None:
-                return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=union))
-            from kg.query.limits import run_with_limit
+            return _to_result(self._store.query(text, prefixes=_PREFIXES, use_default_graph_as_union=union))
+        except SyntaxError as exc:
+            raise QueryError(f"malformed query: {_one_line(exc)}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise QueryError(f"query failed: {_one_line(exc)}") from exc
 
-            self.flush()  # settle pending writes: no storage thread mid-write when the child forks
-            store = self._store
-            network = clearance is not None and clearance.network
-            require_offline = clearance is not None and clearance.mentions_service
-            kind, data = run_with_limit(lambda: _serialized_query(store, text, union), timeout,
-                                        network=network, require_offline=require_offline)
-            return _from_serialized(kind, data)
+    def serialized_query(self, sparql: str, union: bool = True) -> tuple[str, object]:
+        """Run ``sparql`` (parameters already bound) and return its answer serialized: a
+        picklable ``(kind, data)`` that :func:`from_serialized` turns back into a Result.
+        What the time-limited child of :mod:`kg.query.limits` runs."""
+        try:
+            return _serialized_query(self._store, sparql, union)
         except SyntaxError as exc:
             raise QueryError(f"malformed query: {_one_line(exc)}") from exc
         except (OSError, ValueError, RuntimeError) as exc:
@@ -736,7 +712,8 @@ def _serialized_query(store: ox.Store, text: str, union: bool = True) -> tuple[s
     return "ASK", bool(raw)
 
 
-def _from_serialized(kind: str, data: object) -> Result:
+def from_serialized(kind: str, data: object) -> Result:
+    """The Result of a :meth:`OxigraphStore.serialized_query` answer."""
     if kind == "SELECT":
         return tsv_result(data)  # type: ignore[arg-type]
     if kind == "SELECT-JSON":
