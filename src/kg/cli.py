@@ -112,6 +112,8 @@ def _print_summary(summary: Any) -> None:
                 "triples_added", "triples_removed", "conflicts", "comparable pairs", "records_quarantined",
                 "files_skipped"):
         table.add_row(key.replace("_", " "), str(d[key]))
+    if d.get("criteria_parse_failures"):  # criteria the parser could not read (logged one by one)
+        table.add_row("criteria parse failures", str(d["criteria_parse_failures"]))
     if d.get("report"):
         table.add_row("report", str(d["report"]))
     console().print(table)

@@ -29,7 +29,9 @@ within 14 days:", "Concurrent medication:") reach the items under them through `
 
 from __future__ import annotations
 
+import logging
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from kg.criteria import lexicon as lx
@@ -1999,18 +2001,41 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
     return result
 
 
+#: Parser failures of this process by exception type: a criterion whose parse raised yields no
+#: constraint, and is counted here (and logged) so that a build can report it.
+_FAILURES: Counter[str] = Counter()
+_log = logging.getLogger(__name__)
+
+
+def parse_failures() -> int:
+    """How many criteria this process failed to parse since the last :func:`reset_parse_failures`.
+
+    >>> reset_parse_failures(); parse_failures()
+    0
+    """
+    return sum(_FAILURES.values())
+
+
+def reset_parse_failures() -> None:
+    """Start counting parser failures from zero (a build does, before it parses)."""
+    _FAILURES.clear()
+
+
 def parse_criterion(text: str, polarity: str, scope: str | None = None) -> list[Constraint]:
     """Typed constraints of one criterion; never raises (returns [] on unusable input).
 
     ``scope`` is what a legacy sub-heading above the criterion sets (:func:`heading_scope`):
     it decides the role and polarity of the therapies under "Allowed:", "Required:",
-    "Excluded within N:", "Concurrent medication:" and the like.
+    "Excluded within N:", "Concurrent medication:" and the like. A parse that raises is
+    counted (:func:`parse_failures`) and logged, not silently dropped.
     """
     if not isinstance(text, str):
         return []
     try:
         return _parse(text, polarity, scope)
-    except Exception:  # the contract is "never raises"; tests run _parse unguarded
+    except Exception as exc:  # the contract is "never raises"; tests run _parse unguarded
+        _FAILURES[type(exc).__name__] += 1
+        _log.warning("criterion parse failed (%s: %s): %.80r", type(exc).__name__, exc, text)
         return []
 
 

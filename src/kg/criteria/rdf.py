@@ -58,7 +58,7 @@ from kg.criteria.constraints import (
     TimeWindow,
     TrialParticipationConstraint,
 )
-from kg.criteria.parse import parse_criterion
+from kg.criteria.parse import parse_criterion, parse_failures
 
 #: Constraint dataclass -> its OWL class (subclasses before their parents).
 CLASS_OF: dict[type[Constraint], URIRef] = {
@@ -348,10 +348,13 @@ def _templates(keys: list[tuple[str, ...]]) -> list[Template | None]:
     the build itself, where the error reaches the record it belongs to."""
     out: list[Template | None] = []
     for key in keys:
+        failed = parse_failures()
         try:
-            out.append(_pack(_template(*key)))
+            t = _pack(_template(*key))
         except Exception:  # noqa: BLE001 — re-raised in the build by the in-place parse
-            out.append(None)
+            t = None
+        # a parse that failed in here is parsed again in place, so the build's own count sees it
+        out.append(t if parse_failures() == failed else None)
     return out
 
 

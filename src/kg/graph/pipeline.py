@@ -55,6 +55,7 @@ class BuildSummary:
     report_path: str | None = None
     conflicts: int | None = None  # None: comparisons not recomputed (nothing changed)
     comparabilities: int | None = None
+    criteria_parse_failures: int = 0  # criteria whose parse raised (kg.criteria.parse.parse_failures; serial path)
 
     @property
     def partial(self) -> bool:
@@ -72,6 +73,7 @@ class BuildSummary:
             "triples_removed": self.triples_removed,
             "conflicts": "unchanged" if self.conflicts is None else self.conflicts,
             "comparable pairs": "unchanged" if self.comparabilities is None else self.comparabilities,
+            "criteria_parse_failures": self.criteria_parse_failures,
             "records_quarantined": len(self.quarantined),
             "files_skipped": len(self.skipped),
             "report": self.report_path,
@@ -185,6 +187,8 @@ def build(
     transaction per record. Both give the same store."""
     paths = list(sources) if sources else demo_sources()
     summary = BuildSummary()
+    parse_mod = importlib.import_module("kg.graph.build")._optional("kg.criteria.parse", "parse_failures")
+    failures_before = parse_mod() if parse_mod is not None else 0
     records: list[TrialRecord] = []
     n_workers = parallel.workers_from_env() if workers is None else max(1, workers)
     # The parallel writer needs the bulk loader (Oxigraph); other stores take the serial path.
@@ -340,6 +344,7 @@ def build(
         summary.graphs_changed += bool(added or removed)
     store.flush()  # type: ignore[attr-defined]
     summary.trials, summary.criteria, summary.constraints = store_counts(store)
+    summary.criteria_parse_failures = (parse_mod() - failures_before) if parse_mod is not None else 0
     summary.triples = len(store)  # type: ignore[arg-type]
     report_path = Path(report) if report else (Path(store.path) / "build-report.tsv"  # type: ignore[attr-defined]
                                                if getattr(store, "path", None) else None)
