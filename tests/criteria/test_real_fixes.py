@@ -256,3 +256,12 @@ def test_insulin_treated_diabetes_keeps_insulin_out_of_an_insulin_like_factor() 
     from kg.criteria.constraints import TherapyConstraint
 
     assert not _of("Elevated insulin-like growth factor 1", "exclusion", TherapyConstraint)
+
+
+def test_an_infection_keeps_its_state_words_and_its_example_test_is_not_another_one() -> None:
+    from kg.criteria.constraints import InfectionConstraint
+
+    (c,) = _of("Disseminated histoplasmosis", "exclusion", InfectionConstraint)
+    assert c.text == "Disseminated histoplasmosis"
+    infs = _of("Known active hepatitis B (e.g., HBsAg reactive)", "exclusion", InfectionConstraint)
+    assert [i.pathogen for i in infs] == ["hbv"]

@@ -702,9 +702,22 @@ def _infections(text: str, clauses: list[tuple[int, int]]) -> list[Constraint]:
         inf = _INF_NOUN.match(text, e, b)
         if inf:
             e = inf.end()
+        prev = out[-1] if out else None
+        if prev is not None and prev.pathogen == pathogen and _EXAMPLE_PAREN.fullmatch(text, prev.span[1], s):
+            continue  # "hepatitis B (e.g., HBsAg reactive)": the test that shows the same infection
+        while True:  # "systemic", "disseminated", "chronic active": the infection as written keeps them
+            w = _WORD_LEFT.search(text, max(a, s - 30), s)
+            if not w or w.group(1).lower() not in _INF_STATE_WORDS:
+                break
+            s = w.start(1)
         out.append(InfectionConstraint(span=(s, e), pathogen=pathogen, marker=marker, result=result, status=status,
                                        window=_window(text, e, b), confidence=0.85))
     return out
+
+
+_EXAMPLE_PAREN = re.compile(r"\s*\(\s*(?:e\.?\s*g\.?|i\.?\s*e\.?|such\s+as|including)?[\s,:]*", re.I)
+_INF_STATE_WORDS = frozenset("systemic disseminated active chronic latent acute invasive mucocutaneous untreated "
+                             "recurrent severe serious uncontrolled opportunistic".split())
 
 
 _REPRO = [
