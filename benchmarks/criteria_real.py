@@ -330,7 +330,8 @@ def predicted(c: Any) -> Item | list[Item] | None:
                     window=w.iso if w and not w.ever else None)
     if k in ("therapy", "background_therapy"):
         role, win = _therapy_role(c)
-        typ = "procedure" if is_procedure(c.name or c.therapy) and not c.members else "therapy"
+        typ = "procedure" if is_procedure(c.name or c.therapy) and all(is_procedure(m.name) for m in c.members) \
+            or is_procedure(c.name) and c.name in ("radiotherapy", "surgery") else "therapy"
         d = c.dose
         return Item(typ, c.name, "none" if role == "allowed" else pol, role=role, window=win, drug_class=c.is_class,
                     phrases=[c.name, c.therapy] + [m.name for m in c.members],

@@ -265,3 +265,24 @@ def test_an_infection_keeps_its_state_words_and_its_example_test_is_not_another_
     assert c.text == "Disseminated histoplasmosis"
     infs = _of("Known active hepatitis B (e.g., HBsAg reactive)", "exclusion", InfectionConstraint)
     assert [i.pathogen for i in infs] == ["hbv"]
+
+
+def test_a_class_before_a_class_qualifies_it() -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    (t,) = _of("Treatment with antineoplastic monoclonal antibodies within 30 days", "exclusion", TherapyConstraint)
+    assert t.name == "monoclonal antibody" and t.therapy.lower().startswith("antineoplastic")
+
+
+def test_naive_means_never_exposed() -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    (t,) = _of("Biologic-naive patients", "inclusion", TherapyConstraint)
+    assert t.role == "prior-ever" and t.effective_polarity == "exclusion"
+
+
+def test_the_last_n_months_is_a_window() -> None:
+    from kg.criteria.constraints import TherapyConstraint
+
+    (t,) = _of("Surgery the last two months", "exclusion", TherapyConstraint)
+    assert t.window is not None and t.window.iso == "P2M"

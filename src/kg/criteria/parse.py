@@ -153,6 +153,7 @@ _WIN_RE = re.compile(
     re.I,
 )
 _AGO = re.compile(r"\s+ago\b", re.I)
+_THE_LAST = re.compile(r"\bthe\s+(?:last|past|previous|preceding)\s*$", re.I)
 _LESS_THAN = re.compile(r"(?:less|fewer)\s+than\s*$|<\s*$|under\s*$", re.I)
 _WIN_PRE = re.compile(r"(?P<pre>within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|prior|preceding|first|recent|most\s+recent)?\s*$", re.I)
 _WIN_GATE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty)\b", re.I)
@@ -167,6 +168,8 @@ def _window(text: str, start: int, end: int, default_ever: bool = False) -> Time
         pm = _WIN_PRE.search(text, max(start, m.start() - 40), m.start())
         pre, d = (pm.group("pre") if pm else None), m.group("dir")
         ref = lx.reference_key(m.group("ref") or "") if m.group("ref") else None
+        if not pre and _THE_LAST.search(text, max(start, m.start() - 20), m.start()):
+            pre = "in"  # "surgery the last two months"
         if not pre and not (d and (ref or d.lower() not in ("of", "from", "since"))) and not (
                 _AGO.match(text, m.end()) and _LESS_THAN.search(text, max(start, m.start() - 20), m.start())):
             continue  # a look-back needs "within …", "… before <reference>" or "less than N months ago"
@@ -963,6 +966,15 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
     drugs.sort(key=lambda d: d[2])
     if not drugs:
         return out, consumed
+    # "antineoplastic monoclonal antibodies", "immunosuppressive biologic": a class right before
+    # another class qualifies it; one therapy, named by the second, whose phrase starts at the first
+    merged: list[tuple[str, bool, int, int]] = []
+    for d in drugs:
+        if merged and merged[-1][1] and d[1] and 0 <= d[2] - merged[-1][3] <= 1 and text[merged[-1][3]:d[2]].strip() == "":
+            merged[-1] = (d[0], d[1], merged[-1][2], d[3])
+            continue
+        merged.append(d)
+    drugs = merged
     # "diabetes (not due to steroids)", "radiation pneumonitis": the drug names a cause or a kind of
     # condition, not an exposure the criterion is about
     drugs = [d for d in drugs if not _THERAPY_AS_CAUSE.search(text, max(0, d[2] - 30), d[2])
@@ -1072,6 +1084,7 @@ _CONDITION_ALLOWED = re.compile(r"[^;.()]{0,80}?\b(?:is|are|will\s+be|may\s+be)?
 _NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
 
 
+_NAIVE = re.compile(r"^[\s-]*(?:treatment[\s-]*)?na[iï]ve\b", re.I)
 _BARE = re.compile(r"[\s\-*•]*[A-Za-z][\w\s/-]{0,60}?[\s.;,]*")
 
 
@@ -1088,6 +1101,9 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
         return
     if _allergy_cue(text, a, s) is not None or _ALLERGY_POST.match(after):
         c.role, c.window = "allergy", None
+        return
+    if _NAIVE.match(after):  # "biologic-naive": never exposed
+        c.role, c.window, c.negated = "prior-ever", TimeWindow(ever=True), not c.negated
         return
     if _STABLE.search(text, a, b):
         c.role = "stable-dose"
