@@ -286,3 +286,14 @@ def test_the_last_n_months_is_a_window() -> None:
 
     (t,) = _of("Surgery the last two months", "exclusion", TherapyConstraint)
     assert t.window is not None and t.window.iso == "P2M"
+
+
+@pytest.mark.parametrize(("text", "instrument"), [
+    ("Gleason score < 8", "gleason"),
+    ("IIEF-5 score > 20", "iief"),
+    ("MoCA >= 26", "moca"),
+])
+def test_more_instruments(text: str, instrument: str) -> None:
+    from kg.criteria.constraints import ScoreConstraint
+
+    assert [s.instrument for s in _of(text, "inclusion", ScoreConstraint)] == [instrument]

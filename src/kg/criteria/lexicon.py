@@ -188,6 +188,13 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     Instrument("fvc", r"forced\s+vital\s+capacity|\bfvc\b(?:\s*%\s*predicted)?"),
     Instrument("dlco", r"\bdlco\b|diffusing\s+capacity"),
     Instrument("lvef", r"left\s+ventricular\s+ejection\s+fraction|\blvef\b"),
+    Instrument("gleason", r"gleason(?:\s+(?:score|grade|sum))?"),
+    Instrument("iief", r"(?:international\s+index\s+of\s+erectile\s+function|\bi[ie]ef)(?:[\s-]*(?:5|ef|erectile\s+function))?"
+                       r"(?:\s+(?:domain\s+)?score)?"),
+    Instrument("isi", r"insomnia\s+severity\s+index|\bisi\b"),
+    Instrument("sdmt", r"symbol\s+digit\s+modalities\s+test|\bsdmt\b(?:\s+z-?score)?"),
+    Instrument("moca", r"montreal\s+cognitive\s+assessment|\bmoca\b"),
+    Instrument("phq-9", r"patient\s+health\s+questionnaire(?:[\s-]*9)?|\bphq[\s-]*9\b"),
 )
 
 _INSTRUMENT_RE = re.compile(
@@ -201,7 +208,8 @@ INSTRUMENT_GATE = Gate(
            "karnofsky", "kps", "performance status", "ps", "body mass", "bmi", "das", "cdai", "clinical disease activity", "haq",
            "health assessment", "essdai", "bvas", "birmingham", "global assessment", "pga", "edss",
            "expanded disability", "mmse", "mini", "nyha", "new york heart", "child", "vital capacity", "fvc", "dlco",
-           "diffusing", "ejection", "lvef"),
+           "diffusing", "ejection", "lvef", "gleason", "iief", "ieef", "erectile function", "insomnia", "isi",
+           "symbol digit", "sdmt", "montreal", "moca", "health questionnaire", "phq"),
 )
 
 
