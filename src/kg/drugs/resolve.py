@@ -24,6 +24,7 @@ from rdflib.namespace import RDF
 
 from kg import vocab as v
 from kg.drugs.catalogue import load
+from kg.drugs.vocabulary import Substance, vocabulary
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,9 @@ _NOISE_WORDS = (
     "adjuvant|neoadjuvant|therapeutic|induction|maintenance|regimen|matching|continuous|combination|"
     "epidural|caudal|transforaminal|cervical|odt|orally|disintegrating|in|questionn?aires?|"
     "therapy|alone|cocktail|escalation|escalating|higher|lower|half|maximal|maximum|various|combined|"
-    "co-?administration|transdermal|system|inhaler|cycles?|ppx|prophylaxis|prophylactic|iontophoresis|one|two"
+    "co-?administration|transdermal|system|inhaler|cycles?|ppx|prophylaxis|prophylactic|iontophoresis|one|two|"
+    # release and implant forms of one substance ("… hydrochloride sustained-release", "carmustine implant")
+    "sustained|delayed|modified|controlled|prolonged|immediate|sr|xr|xl|er|implants?|wafers?|depot|film-coated"
 )
 _NOISE = re.compile(rf"\b(?:{_NOISE_WORDS})\b")
 _SPLIT = re.compile(r"\s*(?:;|\+|,|&|\band\b|\bplus\b|\bwith\b|\bor\b|\bfollowed by\b|\bthen\b|\bversus\b|\bvs\.?(?!\w)|/)\s*")
@@ -119,6 +122,39 @@ def _lookup(name: str) -> tuple[str, ...] | None:
         cand = cand.strip(" .,-")
         if cand in idx:
             return idx[cand]
+    return _vocabulary_lookup(name)
+
+
+#: vocabulary substances met so far, by slug (kg.drugs.rdf describes them as drug nodes)
+VOCABULARY_DRUGS: dict[str, Substance] = {}
+
+
+@lru_cache(maxsize=1)
+def _catalogue_by_unii() -> dict[str, str]:
+    return {u: d.slug for d in load().drugs.values() for u in d.ids.get("unii", ())}
+
+
+def _vocabulary_lookup(name: str) -> tuple[str, ...] | None:
+    """The substance the open vocabulary gives ``name`` (the catalogue entry if it has its UNII).
+
+    The salt-free name is tried first, so "carvedilol phosphate" is carvedilol; a name with a
+    combination separator is left to the splitter (a mixture's own UNII would hide its parts).
+    """
+    if not re.search(r"[a-z]", name) or _SPLIT.search(name) or _NOISE.fullmatch(name.strip()):
+        return None
+    letters, digits = len(re.findall(r"[a-z]", name)), len(re.findall(r"\d", name))
+    if letters < 5 and digits < 3:
+        return None  # "DCI", "PRP", "PDE-5": short abbreviations name different things in different trials
+    voc = vocabulary()
+    for cand in dict.fromkeys((_SALT_RE.sub("", name).strip(" .,-"), name.strip(" .,-"))):
+        sub = voc.lookup(cand) if cand else None
+        if sub is None:
+            continue
+        if sub.unii and sub.unii in _catalogue_by_unii():
+            return (_catalogue_by_unii()[sub.unii],)
+        slug = sub.slug if sub.slug not in load().drugs else f"{sub.slug}-{sub.unii.lower()}"
+        VOCABULARY_DRUGS.setdefault(slug, sub)
+        return (slug,)
     return None
 
 
