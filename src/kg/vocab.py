@@ -535,6 +535,10 @@ relevance = KG.relevance
 relevanceText = KG.relevanceText
 overlapVerdict = KG.overlapVerdict
 overlapText = KG.overlapText
+#: how many conflicts name a trial, on one small node per trial (the total a per-trial answer shows)
+ConflictCount = KG.ConflictCount
+countOf = KG.countOf
+conflictCount = KG.conflictCount
 #: therapy constraint -> what it names, resolved against the drug catalogue (kg.drugs.rdf)
 refersToDrug = KG.refersToDrug
 refersToDrugClass = KG.refersToDrugClass
@@ -556,6 +560,11 @@ def conflict_kind(name: str) -> URIRef:
 def conflict_iri(key: str) -> URIRef:
     """A materialized conflict, keyed by a hash of its kind, trials and sources."""
     return KGID[f"conflict/{short_hash(key, 20)}"]
+
+
+def conflict_count_iri(trial: str) -> URIRef:
+    """The node holding how many conflicts name ``trial``."""
+    return KGID[f"conflict-count/{short_hash(str(trial), 20)}"]
 
 
 def comparability_iri(a: URIRef, b: URIRef) -> URIRef:

@@ -30,7 +30,7 @@ from kg.compare.comparable import Comparability, rank_comparable
 from kg.compare.conflicts import Conflict, find_conflicts
 from kg.compare.delta import changed_conflicts, trial_digests
 from kg.compare.facts import Facts, read_facts
-from kg.compare.rdf import Triple, comparability_triples, conflict_triples
+from kg.compare.rdf import Triple, comparability_triples, conflict_triples, count_triples
 
 __all__ = ["CompareSummary", "Comparability", "Conflict", "Facts", "find_conflicts", "materialize",
            "rank_comparable", "read_facts"]
@@ -155,7 +155,9 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
         out.trials_changed, out.pairs_recomputed = len(facts.trials), len(facts.trials) ** 2
         pairs = rank_comparable(facts, top=top)
         t2 = time.perf_counter()
-        triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), state)
+        counts = _counts((c.trial_a, c.trial_b) for c in conflicts)
+        triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), count_triples(counts),
+                                  state)
         change = store.replace_graph_quads(V.COMPARE_GRAPH, triples)  # type: ignore[attr-defined]
     else:
         changed = {iri for iri in digests.keys() | old.keys() if digests.get(iri) != old.get(iri)}
@@ -165,13 +167,18 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
         pairs = rank_comparable(facts, top=top)
         t2 = time.perf_counter()
         # Replaced: every node naming a changed trial (its conflicts and comparabilities),
-        # every comparability (re-ranked) and the bookkeeping; every other conflict stays.
+        # every comparability (re-ranked), every count and the bookkeeping; every other
+        # conflict stays. The counts: the kept conflicts as stored plus the recomputed ones.
         g, changed_iris = V.COMPARE_GRAPH, [URIRef(i) for i in sorted(changed)]
+        kept = ((a, b) for a, b in _stored_pairs(store) if a not in changed and b not in changed)
+        counts = _counts(itertools.chain(kept, ((c.trial_a, c.trial_b) for c in conflicts)))
         subjects = (store.derived_subjects(g, str(V.trialA), changed_iris)  # type: ignore[attr-defined]
                     | store.derived_subjects(g, str(V.trialB), changed_iris)  # type: ignore[attr-defined]
                     | store.derived_subjects(g, str(RDF.type), [URIRef(V.Comparability)])  # type: ignore[attr-defined]
+                    | store.derived_subjects(g, str(RDF.type), [URIRef(V.ConflictCount)])  # type: ignore[attr-defined]
                     | {str(g)})
-        triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), state)
+        triples = itertools.chain(conflict_triples(conflicts, facts), comparability_triples(pairs), count_triples(counts),
+                                  state)
         change = store.replace_subjects(g, subjects, triples)  # type: ignore[attr-defined]
     t3 = time.perf_counter()
     out.conflicts_recomputed = len(conflicts)
@@ -180,6 +187,27 @@ def materialize(store: object, *, top: int = DEFAULT_TOP, force: bool = False) -
     out.seconds_read, out.seconds_compute, out.seconds_write = t1 - t0, t2 - t1, t3 - t2
     out.added, out.removed = change.added, change.removed
     return out
+
+
+def _counts(pairs: Iterator[tuple[str, str]] | itertools.chain) -> dict[str, int]:  # type: ignore[type-arg]
+    """Conflicts per trial, on either side (a trial's conflict with itself once)."""
+    out: dict[str, int] = {}
+    for a, b in pairs:
+        out[a] = out.get(a, 0) + 1
+        if b != a:
+            out[b] = out.get(b, 0) + 1
+    return out
+
+
+_STORED_PAIRS = """SELECT ?a ?b WHERE {
+  GRAPH kggraph:current { kggraph:compare kg:currentGraph ?cg }
+  GRAPH ?cg { ?c kg:conflictKind ?k ; kg:trialA ?a ; kg:trialB ?b }
+}"""
+
+
+def _stored_pairs(store: object) -> list[tuple[str, str]]:
+    """(trial A, trial B) of every conflict stored now."""
+    return [(a, b) for a, b in store.rows(_STORED_PAIRS) if a and b]  # type: ignore[attr-defined]
 
 
 def _count_kinds(conflicts: list[Conflict]) -> dict[str, int]:

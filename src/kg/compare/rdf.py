@@ -105,3 +105,14 @@ def comparability_triples(pairs: Iterable[Comparability]) -> Iterator[Triple]:
         yield node, str(V.overlapText), p.overlap_text
         yield node, _COMMENT, p.explanation
         yield node, _LABEL, f"{_short(p.trial_a)} ~ {_short(p.trial_b)} ({p.score:.2f})"
+
+
+def count_triples(counts: dict[str, int]) -> Iterator[Triple]:
+    """Triples of kg:ConflictCount nodes: how many conflicts name each trial (trials with one or more)."""
+    for trial in sorted(counts):
+        if counts[trial] <= 0:
+            continue
+        node = str(V.conflict_count_iri(trial))
+        yield node, _TYPE, URIRef(V.ConflictCount)
+        yield node, str(V.countOf), URIRef(trial)
+        yield node, str(V.conflictCount), int(counts[trial])
