@@ -109,19 +109,48 @@ _BASE_CHARS = (
     "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
     "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF"
 )
-_U = _BASE_CHARS + "_"
-_CHARS = _U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
 _PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PN_PREFIX = f"[{_BASE_CHARS}](?:[{_CHARS}.]*[{_CHARS}])?"
-_PN_LOCAL = f"(?:[{_U}:0-9]|{_PLX})(?:(?:[{_CHARS}.:]|{_PLX})*(?:[{_CHARS}:]|{_PLX}))?"
-_PNAME = re.compile(f"({_PN_PREFIX})?:({_PN_LOCAL})?")
-_BNODE = re.compile(f"_:[{_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?")
-_VAR = re.compile(f"[?$][{_U}0-9][{_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*")
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The grammar's name patterns (PNAME, BLANK_NODE_LABEL, VAR, a keyword-shaped run) over
+    one alphabet."""
+
+    pname: re.Pattern[str]
+    bnode: re.Pattern[str]
+    var: re.Pattern[str]
+    bare: re.Pattern[str]
+
+
+def _names(base: str, extra: str) -> _Names:
+    """Patterns whose PN_CHARS_BASE is ``base``, PN_CHARS adding ``extra`` to ``_``, ``-`` and digits."""
+    u = base + "_"
+    chars = u + r"\-0-9" + extra
+    pn_prefix = f"[{base}](?:[{chars}.]*[{chars}])?"
+    pn_local = f"(?:[{u}:0-9]|{_PLX})(?:(?:[{chars}.:]|{_PLX})*(?:[{chars}:]|{_PLX}))?"
+    return _Names(
+        pname=re.compile(f"({pn_prefix})?:({pn_local})?"),
+        bnode=re.compile(f"_:[{u}0-9](?:[{chars}.]*[{chars}])?"),
+        var=re.compile(f"[?$][{u}0-9][{u}0-9{extra}]*"),
+        # A keyword-shaped run: Oxigraph matches keywords with no boundary after them, so a
+        # run is read as one keyword only when it is exactly one (anything else is checked for glue).
+        bare=re.compile(f"[{u}][{chars}]*"),
+    )
+
+
+#: The same patterns over ASCII only: equal to the full ones on ASCII text, where the full
+#: ones' Unicode classes cost ~50 ms to compile at every start-up of ``kg query``.
+_ASCII_NAMES = _names("A-Za-z", "")
+
+
+@lru_cache(maxsize=1)
+def _unicode_names() -> _Names:
+    return _names(_BASE_CHARS, r"\u00B7\u0300-\u036F\u203F-\u2040")
+
+
 _LANGTAG = re.compile(r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?")
 _NUMBER = re.compile(r"[0-9]+\.[0-9]*[eE][+-]?[0-9]+|\.[0-9]+[eE][+-]?[0-9]+|[0-9]+[eE][+-]?[0-9]+|[0-9]*\.[0-9]+|[0-9]+")
-# A keyword-shaped run: Oxigraph matches keywords with no boundary after them, so a run is
-# read as one keyword only when it is exactly one (anything else is checked for glue).
-_BARE = re.compile(f"[{_U}][{_CHARS}]*")
 _IRIREF = re.compile(r'<((?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*)>')
 _UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 _EOL = re.compile(r"[\r\n]")  # Oxigraph ends a comment at either
@@ -204,6 +233,7 @@ def lex(text: str) -> Lexed:
     """
     out = Lexed([], glued=[])
     glued: list[str] = out.glued  # type: ignore[assignment]
+    names = _ASCII_NAMES if text.isascii() else _unicode_names()
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -231,17 +261,17 @@ def lex(text: str) -> Lexed:
             i = j
             continue
         elif c in "?$":
-            m, kind = _VAR.match(text, i), "var"
+            m, kind = names.var.match(text, i), "var"
         elif c == "@":
             m, kind = _LANGTAG.match(text, i), "langtag"
         elif c == "_":
-            m, kind = _BNODE.match(text, i), "bnode"
+            m, kind = names.bnode.match(text, i), "bnode"
         elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
             m, kind = _NUMBER.match(text, i), "number"
         else:
-            m, kind = _PNAME.match(text, i), "pname"
+            m, kind = names.pname.match(text, i), "pname"
             if m is None:
-                m, kind = _BARE.match(text, i), "word"
+                m, kind = names.bare.match(text, i), "word"
         if m is None or not m.group(0):
             out.tokens.append(Token("punct", c, i, c))
             i += 1
