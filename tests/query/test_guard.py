@@ -9,6 +9,8 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kg.errors import QueryError, QueryRefusedError
 from kg.query.guard import AllowList, check_query, lex
@@ -264,3 +266,20 @@ def test_pyoxigraph_alone_would_connect(listener) -> None:
     while not hits and time.monotonic() < deadline:
         time.sleep(0.05)
     assert hits
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_name_patterns_read_ascii_text_as_the_unicode_ones_do(text: str) -> None:
+    """The lexer's ASCII patterns (kept cheap for start-up) split ASCII text as the full ones."""
+    import kg.query.guard as guard
+
+    fast = guard.lex(text)
+    full_names = guard._unicode_names()
+    saved, guard._ASCII_NAMES = guard._ASCII_NAMES, full_names
+    try:
+        full = guard.lex(text)
+    finally:
+        guard._ASCII_NAMES = saved
+    assert [(t.kind, t.raw) for t in fast.tokens] == [(t.kind, t.raw) for t in full.tokens]
+    assert (fast.glued, fast.clean) == (full.glued, full.clean)
