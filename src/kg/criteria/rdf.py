@@ -20,6 +20,8 @@ Triples that only restate a default are not written: ``kg:negated`` only when tr
 ``kg:ever`` only when true, ``kg:isDrugClass`` only when true; the criterion's polarity
 stays on the criterion (no per-constraint copy); ``kg:effectivePolarity`` is always
 written because it is what matching queries filter on.
+Every constraint node has an ``rdfs:label``@en: the sentence :func:`kg.criteria.label.label`
+writes for it ("no ALT > 2 × ULN").
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 
 from kg import vocab as V
 from kg.children import pool_initializer
@@ -58,6 +60,7 @@ from kg.criteria.constraints import (
     TimeWindow,
     TrialParticipationConstraint,
 )
+from kg.criteria.label import label
 from kg.criteria.parse import parse_criterion, parse_failures
 
 #: Constraint dataclass -> its OWL class (subclasses before their parents).
@@ -276,6 +279,8 @@ def write_constraints(g: Any, criterion: URIRef, constraints: list[Constraint]) 
             g.add((node, V.negated, _TRUE))
         g.add((node, V.effectivePolarity, _literal(c.effective_polarity)))
         _specific(g, node, c, nodes)  # type: ignore[arg-type]
+        # the sentence a reader checks against the criterion text (kg query criteria prints it)
+        g.add((node, RDFS.label, _typed(label(c, constraints), "en", None)))
 
 
 #: (number of constraints, IRI suffixes, triples). Suffixes are the nodes' IRIs relative
