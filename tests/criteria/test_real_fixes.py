@@ -297,3 +297,9 @@ def test_more_instruments(text: str, instrument: str) -> None:
     from kg.criteria.constraints import ScoreConstraint
 
     assert [s.instrument for s in _of(text, "inclusion", ScoreConstraint)] == [instrument]
+
+
+def test_any_diagnosis_other_than_x_requires_x() -> None:
+    conds = _of("Any diagnosis other than chronic lymphocytic leukemia (CLL)", "exclusion", ConditionConstraint)
+    assert conds and all(c.effective_polarity == "inclusion" for c in conds)
+    assert "(CLL)" in conds[0].condition

@@ -1079,6 +1079,8 @@ _PRIOR_CUE = re.compile(r"\b(?:prior|previous(?:ly)?|history|past|ever|had\s+rec
 _STABLE = re.compile(r"\bstable\s+(?:dose|dosage|regimen)|\b(?:no|without|any)\s+(?:\w+\s+){0,2}changes?\s+(?:in|of|to)\b|"
                      r"\bdose\s+(?:\w+\s+){0,2}(?:unchanged|stable|constant)\b", re.I)
 _ALLOWED_POST = re.compile(r"[^;.]{0,150}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|permissible)\b", re.I)
+_ANY_OTHER_THAN = re.compile(r"\bany\s+(?:other\s+)?(?:diagnos[ie]s|diseases?|conditions?|disorders?|malignanc(?:y|ies)|"
+                             r"cancers?|tumou?rs?)\s+(?:other\s+than|except(?:\s+for)?)\s+[^;]{0,80}$", re.I)
 _CONDITION_ALLOWED = re.compile(r"[^;.()]{0,80}?\b(?:is|are|will\s+be|may\s+be)?\s*(?:allowed|permitted|acceptable|"
                                 r"permissible)\b", re.I)
 _NOT_ALLOWED = re.compile(r"\bnot\s+(?:\w+\s+)?(?:allowed|permitted|acceptable)|\bunless\b", re.I)
@@ -1505,6 +1507,15 @@ _ATTRIBUTIVE = re.compile(r"\s+(?:tissues?|biops(?:y|ies)|samples?|specimens?|bl
 #: A condition of a relative or in the family history, not the patient's.
 _OF_RELATIVE = re.compile(r"\b(?:relatives?|family\s+(?:member|history)|familial\s+history|parents?|siblings?|"
                           r"mother|father|brother|sister)\b[^;.]{0,40}$", re.I)
+_ACRONYM = re.compile(r"\s*\(\s*[A-Z][A-Za-z0-9-]{1,9}\s*\)")
+
+
+def _acronym_end(text: str, end: int) -> int:
+    """Where a condition phrase as written ends: after its own acronym ("… Syndrome (MDS)")."""
+    m = _ACRONYM.match(text, end)
+    return m.end() if m else end
+
+
 #: Disease-table names too broad to stand for a phrase that names a site or type.
 _BROAD_HEADS = frozenset({"malignancy", "infection"})
 #: One or two site words and a conjunction right before a narrowed head's own site words.
@@ -1749,7 +1760,7 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
                 window=_window(text, m.end(), cb) or _ever_window(text, max(ca, co.start() - 40), co.start()),
                 exceptions=exc, confidence=0.7))
         out.append(ConditionConstraint(
-            span=(s0, span_end), condition=text[max(ca, phrase_start(text, s0)):m.end()], name=name,
+            span=(s0, span_end), condition=text[max(ca, phrase_start(text, s0)):_acronym_end(text, m.end())], name=name,
             qualifiers=qualifiers(max(ca, m.start() - 60), _qual_end(text, m.end(), cb)), active_by=active_by(ca, cb),
             window=_window(text, m.end(), cb) or _ever_window(text, max(ca, m.start() - 40), m.start()),
             exceptions=exc, confidence=0.75))
@@ -1770,7 +1781,7 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
                                                               and _ATTRIBUTIVE.match(text, he)):
             continue
         out.append(ConditionConstraint(
-            span=(s0, he), condition=text[max(ca, phrase_start(text, s0)):he], name=phrase.lower(),
+            span=(s0, he), condition=text[max(ca, phrase_start(text, s0)):_acronym_end(text, he)], name=phrase.lower(),
             qualifiers=qualifiers(max(ca, s0 - 40), min(cb, he + 20)),
             window=_window(text, he, cb) or _ever_window(text, max(ca, s0 - 40), s0), confidence=0.5))
         taken.append((s0, he))
@@ -1998,6 +2009,8 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
             c.negated = True
         if isinstance(c, TherapyConstraint) and c.role is None:
             _therapy_role(text, c, ca, cb, polarity)
+        if isinstance(c, ConditionConstraint) and _ANY_OTHER_THAN.search(text, ca, c.span[0]):
+            c.negated = not c.negated  # "any diagnosis other than AML": AML is what the criterion asks for
         if (isinstance(c, ConditionConstraint) and _CONDITION_ALLOWED.match(text, c.span[1], cb)
                 and not _NOT_ALLOWED.search(text, ca, cb)):
             c.qualifiers = c.qualifiers + ("allowed",)  # "recurrent disease allowed": neither required nor excluded
