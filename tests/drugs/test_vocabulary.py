@@ -153,3 +153,16 @@ def test_atc_name_only_substance_resolves_with_its_class(voc):
     # a name only the ATC index has
     only = voc.lookup("insulin detemir")
     assert only.unii == "" and only.atc == ("A10AE05",)
+
+
+def test_a_brand_given_to_a_salt_reaches_the_parent_substance(tmp_path):
+    rows = [("ANTHRATEST", "bn", "TESTSALT01", "DOXORUBICIN HYDROCHLORIDE"),
+            ("ZORBLAFEN POTASSIUM", "of", "TESTSALT02", "ZORBLAFEN POTASSIUM"), ("ZORBLABRAND", "bn", "TESTSALT02", "ZORBLAFEN POTASSIUM"),
+            ("ZORBLAFEN", "of", "TESTPAR002", "ZORBLAFEN")]
+    vocabulary.set_vocabulary(Vocabulary.from_rows(rows, [], tmp_path))
+    try:
+        assert _slugs("Anthratest") == ["doxorubicin"]  # the catalogue entry of the parent
+        assert _slugs("Zorblabrand 5 mg") == ["zorblafen"]  # the vocabulary's parent
+    finally:
+        vocabulary.set_vocabulary(None)
+        resolve.VOCABULARY_DRUGS.pop("zorblafen", None)

@@ -150,6 +150,12 @@ def _vocabulary_lookup(name: str) -> tuple[str, ...] | None:
         sub = voc.lookup(cand) if cand else None
         if sub is None:
             continue
+        # a brand or code the list gives to a salt ("Coumadin" -> warfarin sodium) is the parent substance
+        parent = _SALT_RE.sub("", sub.label).strip()
+        if parent != sub.label:
+            if parent in _index():
+                return _index()[parent]
+            sub = voc.lookup(parent) or sub
         if sub.unii and sub.unii in _catalogue_by_unii():
             return (_catalogue_by_unii()[sub.unii],)
         slug = sub.slug if sub.slug not in load().drugs else f"{sub.slug}-{sub.unii.lower()}"
