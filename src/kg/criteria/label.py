@@ -149,9 +149,12 @@ def label(c: Constraint, constraints: Sequence[Constraint] = ()) -> str:
     'age 18–70 years'
     >>> label(AgeConstraint(min_years=18.0, min_inclusive=False))
     'age > 18 years'
+    >>> label(AgeConstraint(min_years=1.0))
+    'age ≥ 1 year'
     """
     pre, core, tail = _parts(c, constraints, 0)
-    sentence = _join(pre, core, tail)
+    # ';' separates a criterion's sentences where they are listed together (kg query criteria)
+    sentence = _join(pre, core, tail).replace(";", ",")
     if c.effective_polarity == "exclusion" and not _neutral(c):
         return _negate(c, sentence)
     return sentence
@@ -246,6 +249,14 @@ def _other(c: Constraint) -> tuple[str, str, str]:
 
 
 def _age(c: Constraint) -> str:
+    return _years(_age_bounds(c))
+
+
+def _years(text: str) -> str:
+    return text[:-1] if text.endswith(" 1 years") else text
+
+
+def _age_bounds(c: Constraint) -> str:
     lo, hi = getattr(c, "min_years", None), getattr(c, "max_years", None)
     lo_in, hi_in = getattr(c, "min_inclusive", True), getattr(c, "max_inclusive", True)
     if lo is not None and hi is not None:
@@ -406,8 +417,8 @@ def _condition(c: Constraint) -> tuple[str, str, str]:
     if organs:
         shown = ", ".join(organs[:MAX_ORGANS]) + (", …" if len(organs) > MAX_ORGANS else "")
         extras.append("organs: " + shown)
-    if extras:
-        core += " (" + "; ".join(extras) + ")"
+    # one parenthesis each, never a ';': kg query criteria separates a criterion's sentences with '; '
+    core += "".join(f" ({x})" for x in extras)
     core += _exceptions(getattr(c, "exceptions", ()))
     timed = window is not None and not window.ever and (window.days or window.iso)
     pre = "history of" if "history" in quals and not timed else ("current" if "current" in quals else "")
