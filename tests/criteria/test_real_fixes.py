@@ -303,3 +303,14 @@ def test_any_diagnosis_other_than_x_requires_x() -> None:
     conds = _of("Any diagnosis other than chronic lymphocytic leukemia (CLL)", "exclusion", ConditionConstraint)
     assert conds and all(c.effective_polarity == "inclusion" for c in conds)
     assert "(CLL)" in conds[0].condition
+
+
+def test_a_condition_name_reaches_over_its_acronym() -> None:
+    (c,) = _of("Known active central nervous system (CNS) metastases", "exclusion", ConditionConstraint)
+    assert c.name.startswith("central nervous system") and "active" in c.qualifiers
+
+
+@pytest.mark.parametrize("text", ["Stage T1-T3 disease", "Patients with history of gout"])
+def test_stage_and_history_are_not_condition_names(text: str) -> None:
+    names = [c.name for c in _of(text, "inclusion", ConditionConstraint)]
+    assert not any(n.startswith(("stage", "history")) for n in names)

@@ -1475,11 +1475,16 @@ _VAGUE = re.compile(
     r"lesions?|pain|toxicit(?:y|ies)|bleeding)", re.I)
 _DEFINED_BY_VALUE = re.compile(r"\s*\([^()]*?(?:[<>≤≥=]|less|greater|more|below|above)\s*\d", re.I)
 _WORD_LEFT = re.compile(r"([A-Za-z][\w'-]*)\s+$")
+_ACRONYM_LEFT = re.compile(r"(?<=\w\s)\(\s*[A-Z][A-Za-z0-9-]{1,9}\s*\)\s+$")
 
 
 def _modifiers_start(text: str, head: int, most: int = 3) -> int:
-    """Start of a condition phrase: up to ``most`` modifier words left of its head noun."""
+    """Start of a condition phrase: up to ``most`` modifier words left of its head noun (over an
+    acronym in parentheses: "central nervous system (CNS) metastases")."""
     start = head
+    ac = _ACRONYM_LEFT.search(text, max(0, start - 16), start)
+    if ac:
+        start = ac.start()
     for _ in range(most):
         m = _WORD_LEFT.search(text, max(0, start - 40), start)
         if not m or m.group(1).lower() in _MOD_STOP:
@@ -1553,7 +1558,7 @@ _NOT_NAME = re.compile(
     r"\b(?:will|would|are|is|was|were|be|being|been|showing|shows?|allowed|permitted|excluded|eligible|greater|less|"
     r"equal|than|following|duration|function|evidence|diagnosis|treatment|therapy|therapies|medications?|drugs?|"
     r"condition|conditions|any|must|should|may|might|could|shown|confirmed|proven|"
-    r"defined|measured|required|requiring|receiving|treated)\b|\d", re.I)
+    r"defined|measured|required|requiring|receiving|treated|history|symptoms?|signs?|likelihood|risk|stage)\b|\d", re.I)
 
 
 def _condition_item(text: str, a: int, b: int) -> tuple[int, int] | None:
@@ -1588,6 +1593,7 @@ _FUNCTION_WORDS = frozenset("of the a an to with without and or for by in on at 
 #: A last word that leaves a short item without a head noun ("medical", "cardiac", "positive"), or
 #: names a test, not a condition ("renal biopsy", "throat culture").
 _NOT_HEAD = re.compile(r"\w{3,}(?:al|ic|ous|ive|ary|ed|ly)$|^(?:disease|disorder|positive|negative|adequate|biops(?:y|ies)|"
+                       r"systems?|organs?|functions?|"
                        r"cultures?|tests?|scans?|imaging|samples?|c|p)$", re.I)
 
 
@@ -1775,8 +1781,8 @@ def _conditions(text: str, clauses: list[tuple[int, int]], consumed: list[tuple[
         s0 = _modifiers_start(text, hs)
         ca, cb = _clause_of(clauses, s0)
         phrase = text[s0:he]
-        if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, he):
-            continue  # "laboratory abnormality"; "IgG deficiency (IgG < 400 mg/dL)" is its lab
+        if _VAGUE.fullmatch(phrase) or _DEFINED_BY_VALUE.match(text, he) or re.match(r"stage\b", phrase, re.I):
+            continue  # "laboratory abnormality"; "IgG deficiency (IgG < 400 mg/dL)" is its lab; "stage T1-T3 disease"
         if _OF_RELATIVE.search(text, max(ca, s0 - 60), s0) or (_disease_name(text[hs:he]) in _BROAD_HEADS
                                                               and _ATTRIBUTIVE.match(text, he)):
             continue
