@@ -37,6 +37,7 @@ ONTOLOGY_DIR = "KG_ONTOLOGY_DIR"
 ONTOLOGIES = "KG_ONTOLOGIES"
 BUILD_WORKERS = "KG_BUILD_WORKERS"
 CACHE_DIR = "KG_CACHE_DIR"
+VIRTUOSO_PASSWORD = "KG_VIRTUOSO_PASSWORD"
 
 #: Every variable, with what it sets (``kg --help`` and the README say the same).
 VARIABLES: dict[str, str] = {
@@ -49,6 +50,7 @@ VARIABLES: dict[str, str] = {
     ONTOLOGIES: "a folder of ontology files the criteria parser reads drug and disease names from",
     BUILD_WORKERS: "worker processes of a build (default one per CPU)",
     CACHE_DIR: "where kg keeps caches it can recompute (default $XDG_CACHE_HOME/kg)",
+    VIRTUOSO_PASSWORD: "the password `kg push` gives a Virtuoso server (kg.push)",
 }
 
 
@@ -104,6 +106,11 @@ def cache_dir(environ: Mapping[str, str] | None = None) -> str | None:
     return get(CACHE_DIR, environ)
 
 
-__all__ = ["ALLOW", "BUILD_WORKERS", "CACHE_DIR", "DEFAULT_QUERY_TIMEOUT", "DEFAULT_STORE", "ONTOLOGIES", "ONTOLOGY_DIR", "QUERY_TIMEOUT", "STORE",
+def virtuoso_password(environ: Mapping[str, str] | None = None) -> str | None:
+    """``KG_VIRTUOSO_PASSWORD`` (None: the caller's default)."""
+    return get(VIRTUOSO_PASSWORD, environ)
+
+
+__all__ = ["ALLOW", "BUILD_WORKERS", "CACHE_DIR", "VIRTUOSO_PASSWORD", "virtuoso_password", "DEFAULT_QUERY_TIMEOUT", "DEFAULT_STORE", "ONTOLOGIES", "ONTOLOGY_DIR", "QUERY_TIMEOUT", "STORE",
            "VARIABLES", "ZIP_MEMBER_LIMIT", "ZIP_TOTAL_LIMIT", "allow_text", "build_workers_text", "cache_dir", "get", "ontologies", "ontology_dir",
            "query_timeout_text", "store_dir", "zip_limit_texts"]

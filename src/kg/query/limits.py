@@ -227,24 +227,38 @@ def _rebuild(kind: str, data: Any) -> Result:
 @contextmanager
 def forkable(store: object) -> Iterator[object]:
     """``store`` as a forked query child may read it: itself, unless it is an on-disk store
-    opened for writing; then a read-only handle on the same files, opened after a flush.
+    opened for writing; then a read-only store on a snapshot of it.
 
     A child forked beside a writer inherits the writer's storage mid-flight (its background
-    threads' locks, half-written buffers) and would read through it; the read-only handle
-    is the only one the child touches. ``kg query``, ``kg sparql`` and ``kg serve`` open
-    their stores read-only already: this covers library callers that query the store they
-    are building."""
+    threads' locks, half-written buffers) and would read through it. A read-only handle on
+    the writer's own folder is not enough either: it reads the file list once, and the
+    writer's compactions delete files from under it ("Corruption: … .sst: No such file").
+    The snapshot is Oxigraph's backup (a RocksDB checkpoint: hard links to the immutable
+    files, beside the store, removed afterwards), so nothing the writer does reaches the
+    child. ``kg query``, ``kg sparql`` and ``kg serve`` open their stores read-only already:
+    this covers library callers that query the store they are building."""
     if getattr(store, "read_only", True) or getattr(store, "path", None) is None:
         yield store
         return
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     from kg.store.oxigraph import OxigraphStore
 
-    store.flush()  # type: ignore[attr-defined]
-    reader = OxigraphStore(store.path, read_only=True)  # type: ignore[attr-defined]
+    path = Path(store.path)  # type: ignore[attr-defined]
+    # beside the store: hard links need the same file system
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.snapshot-", dir=path.parent))
     try:
-        yield reader
+        store.flush()  # type: ignore[attr-defined]
+        store._store.backup(str(work / "store"))  # type: ignore[attr-defined]
+        reader = OxigraphStore(work / "store", read_only=True)
+        try:
+            yield reader
+        finally:
+            reader.close()
     finally:
-        reader.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def user_query(
