@@ -30,7 +30,7 @@ def test_issue_examples_of_conflicting_exclusions(fixture: str, request: pytest.
     # belimumab in NCT04893161 vs NCT04660565's 6-month exclusion of any biologic
     bio = by[("washout", "NCT04893161", "NCT04660565", "biologic")]
     assert bio["window"] == "6 months (183 days)" and "biologic" in bio["criterionB"].lower()
-    assert "belimumab" in bio["sideA"].lower() and "6 months" in bio["explanation"]
+    assert "belimumab" in bio["explanation"].lower() and "6 months" in bio["explanation"]
     # NCT05974683 excludes SLE, which NCT04893161 requires
     sle = [r for r in got if r["kind"] == "required-excluded" and r["trialA"] == "NCT04893161"
            and r["trialB"] == "NCT05974683"]
