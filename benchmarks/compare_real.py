@@ -414,7 +414,8 @@ def _write_sample(items: list[ConflictItem], neighbours: list[str], out: Path) -
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", required=True, help="a built kg store (opened read-only)")
-    ap.add_argument("--half", choices=("dev", "test"), default="dev")
+    ap.add_argument("--half", choices=("dev", "test", "both"), default="dev",
+                    help="both: score the two halves from one read of the store (test for reporting only)")
     ap.add_argument("--label", default="current", help="name of this output in the results file (e.g. a commit)")
     ap.add_argument("--worst", type=int, default=10)
     ap.add_argument("--sample-unjudged", type=int, metavar="N", help="write N unjudged conflicts of the half to --out")
@@ -432,25 +433,30 @@ def main(argv: list[str] | None = None) -> int:
     conflicts = read_conflicts(store)
     judged_c, judged_n = load_conflict_judgements(), load_comparable_judgements()
     comparables = read_comparables(store, sampled)
-    res = score(conflicts, comparables, judged_c, judged_n, halves, args.half, sampled, args.worst)
+    halves_wanted = ("dev", "test") if args.half == "both" else (args.half,)
     if args.sample_unjudged is not None:
-        items = sample_unjudged(conflicts, judged_c, halves, args.half, args.sample_unjudged, args.seed)
-        _write_sample(items, res["comparable_unjudged"], args.out)
-        print(f"{len(items)} unjudged conflicts and {len(res['comparable_unjudged'])} unjudged neighbours "
-              f"written to {args.out}")
+        for half in halves_wanted:
+            res = score(conflicts, comparables, judged_c, judged_n, halves, half, sampled, args.worst)
+            items = sample_unjudged(conflicts, judged_c, halves, half, args.sample_unjudged, args.seed)
+            out = args.out if len(halves_wanted) == 1 else args.out.with_name(f"{args.out.stem}-{half}{args.out.suffix}")
+            _write_sample(items, res["comparable_unjudged"], out)
+            print(f"{half}: {len(items)} unjudged conflicts and {len(res['comparable_unjudged'])} unjudged neighbours "
+                  f"written to {out}")
         return 0
-    res["conflicts_total_in_output"] = len(conflicts)
-    res["conflicts_total_by_kind"] = dict(sorted(Counter(c.kind for c in conflicts).items()))
-    res["conflicts_per_trial"] = distribution(conflicts, sorted(set(_trials_of_store(store)) | set(halves)))
-    res["default_per_trial_answer_rows"] = default_answer_rows(
-        store, [t for t in sampled if halves.get(t) == args.half])
-    res["store"] = str(args.store)
-    _print(res)
-    if not args.no_write:
-        old = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
-        old.setdefault(args.label, {})[args.half] = res
-        OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(json.dumps(old, indent=1) + "\n", encoding="utf-8")
+    per_trial = distribution(conflicts, sorted(set(_trials_of_store(store)) | set(halves)))
+    for half in halves_wanted:
+        res = score(conflicts, comparables, judged_c, judged_n, halves, half, sampled, args.worst)
+        res["conflicts_total_in_output"] = len(conflicts)
+        res["conflicts_total_by_kind"] = dict(sorted(Counter(c.kind for c in conflicts).items()))
+        res["conflicts_per_trial"] = per_trial
+        res["default_per_trial_answer_rows"] = default_answer_rows(store, [t for t in sampled if halves.get(t) == half])
+        res["store"] = str(args.store)
+        _print(res)
+        if not args.no_write:
+            old = json.loads(OUT.read_text(encoding="utf-8")) if OUT.exists() else {}
+            old.setdefault(args.label, {})[half] = res
+            OUT.parent.mkdir(parents=True, exist_ok=True)
+            OUT.write_text(json.dumps(old, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
