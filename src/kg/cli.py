@@ -29,6 +29,7 @@ LAYER_COMMANDS: dict[str, str] = {
     "link": "kg.link.commands:link_cmd",
     "match": "kg.match.commands:match_cmd",
     "serve": "kg.serve.commands:serve_cmd",
+    "push": "kg.push.commands:push_cmd",
 }
 
 _CONSOLES: dict[str, Any] = {}
@@ -60,7 +61,12 @@ def _store_option(f: Callable[..., Any]) -> Callable[..., Any]:
     )(f)
 
 
-def _open_store(store_dir: Path, *, read_only: bool = False):  # type: ignore[no-untyped-def]
+def _open_store(store_dir: Path, *, read_only: bool = False, endpoint: str | None = None,
+                timeout: float | None = None):  # type: ignore[no-untyped-def]
+    if endpoint:  # a SPARQL endpoint instead of the store folder (decision 0017)
+        from kg.store.endpoint import DEFAULT_TIMEOUT, EndpointStore
+
+        return EndpointStore(endpoint, timeout=timeout or DEFAULT_TIMEOUT)
     from kg.store.oxigraph import OxigraphStore
 
     return OxigraphStore(store_dir, read_only=read_only)
@@ -222,8 +228,10 @@ def _emit_rows(result: Any, fmt: str, title: str | None = None) -> None:
               show_default=True)
 @click.option("--timeout", type=float, default=None, help="Time limit in seconds (default $KG_QUERY_TIMEOUT or 30).")
 @click.option("--allow", multiple=True, metavar="IRI", help="Allow SERVICE/FROM to this IRI prefix (repeatable).")
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Run on this SPARQL endpoint (an Oxigraph server, Virtuoso, kg serve) instead of the store.")
 def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, fmt: str,
-              timeout: float | None, allow: tuple[str, ...]) -> None:
+              timeout: float | None, allow: tuple[str, ...], endpoint: str | None) -> None:
     """Run the named query NAME (see `kg queries`)."""
     from kg.errors import QueryError
     from kg.query.guard import AllowList
@@ -232,7 +240,7 @@ def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, f
     if get_query(name).view:
         raise QueryError(f"{name!r} is a graph view (it builds a graph, not rows): "
                          f"run `kg export {name} -o FILE` (formats: ttl, graphml, html, svg, ...)")
-    with _open_store(store_dir, read_only=True) as store:
+    with _open_store(store_dir, read_only=True, endpoint=endpoint, timeout=timeout) as store:
         run = run_named(store, name, _params(params), timeout=timeout, allow=AllowList.from_env(*allow))
         _emit_rows(run.result, fmt, title=run.query.summary if fmt == "table" else None)
 
@@ -263,14 +271,17 @@ def queries_cmd() -> None:
               help="SELECT/ASK: SPARQL 1.1 results json, csv, tsv, xml or a table; CONSTRUCT: turtle or nt.")
 @click.option("--timeout", type=float, default=None, help="Time limit in seconds (default $KG_QUERY_TIMEOUT or 30).")
 @click.option("--allow", multiple=True, metavar="IRI", help="Allow SERVICE/FROM to this IRI prefix (repeatable).")
-def sparql_cmd(query_file: Any, store_dir: Path, fmt: str, timeout: float | None, allow: tuple[str, ...]) -> None:
+@click.option("--endpoint", metavar="URL", default=None,
+              help="Run on this SPARQL endpoint (an Oxigraph server, Virtuoso, kg serve) instead of the store.")
+def sparql_cmd(query_file: Any, store_dir: Path, fmt: str, timeout: float | None, allow: tuple[str, ...],
+               endpoint: str | None) -> None:
     """Run any SPARQL SELECT/ASK/CONSTRUCT query from QUERY_FILE (or - for stdin)."""
     from kg.query.guard import AllowList
     from kg.query.limits import user_query
     from kg.query.output import render_sparql
 
     text = query_file.read()
-    with _open_store(store_dir, read_only=True) as store:
+    with _open_store(store_dir, read_only=True, endpoint=endpoint, timeout=timeout) as store:
         result = user_query(store, text, timeout=timeout, allow=AllowList.from_env(*allow))
         if fmt == "table" and result.type in ("SELECT", "ASK"):
             _emit_rows(result, "table")
