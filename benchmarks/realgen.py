@@ -258,8 +258,6 @@ class Generator:
     """Trials as API v2 study objects, drawn from a profile (seeded: same seed, same trials)."""
 
     def __init__(self, profile: dict[str, object], seed: int = 1, n: int = 10_000) -> None:
-        from kg.ingest.regimen import __name__ as _  # noqa: F401  (kg is importable)
-
         self.p = profile
         self.rnd = random.Random(seed)
         self.n = n

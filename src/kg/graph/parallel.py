@@ -13,9 +13,9 @@ rdflib graph (criteria included) and the transactional write (~50 µs a quad). H
   N-Quads text (:func:`kg.store.oxigraph.canonical_quads`, so equal graphs are equal text);
 * the build writes a graph the store does not hold yet by the bulk loader
   (:meth:`kg.store.oxigraph.OxigraphStore.bulk_add_nquads`, no transaction, one load per
-  chunk of records), and a graph it holds by the usual diff-and-replace; a graph's
-  ``kg:buildFingerprint`` is written last, in one small transaction per chunk, so a record
-  cut short by a crash carries no fingerprint and the next build writes it again.
+  200k quads: below the loader's own 1M-quad batch, which it ingests whole, so a record is in
+  with its ``kg:buildFingerprint`` or not at all), and a graph it holds by the usual
+  diff-and-replace (docs/decisions/0022-build-at-registry-scale.md).
 
 The store ends with exactly the quads the serial build writes (tests/graph/test_parallel.py).
 """
@@ -134,10 +134,10 @@ class Made:
 def make_graph(job: Job) -> Made:
     """Build one record's graph (as the serial build does) and serialize its canonical quads.
 
-    The fingerprint quad is left out: the writer adds it once the rest is stored."""
+    The fingerprint quad is left out: the writer adds it (:func:`fingerprint_quad`), in the
+    same load or replacement as the rest."""
     from kg.graph import precedence
     from kg.graph.build import record_graph
-    from kg.store.oxigraph import canonical_quads
 
     rec = unpack(job.packed)
     if job.sponsor and not rec.sponsor:

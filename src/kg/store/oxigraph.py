@@ -345,8 +345,10 @@ class OxigraphStore:
     # -- writing ------------------------------------------------------------------------
     def replace_graph(self, graph: URIRef, triples: Iterable[tuple[Node, Node, Node]]) -> GraphChange:
         """Make named graph ``graph`` hold exactly ``triples``, in one transaction."""
+        return self._replace_quads(graph, canonical_quads(triples, graph))
+
+    def _replace_quads(self, graph: URIRef | str, new: set[ox.Quad]) -> GraphChange:
         g = ox.NamedNode(str(graph))
-        new = canonical_quads(triples, graph)
         old = set(self._store.quads_for_pattern(None, None, None, g))
         gone, added = old - new, new - old
         if not gone and not added:
@@ -379,45 +381,19 @@ class OxigraphStore:
         if not text:
             return
         try:
-            # lenient: the text is Oxigraph's own serialization of terms it already validated
+            # lenient: every IRI in the text was checked by Oxigraph when it was written (kg.graph.parallel.nquads)
             self._store.bulk_load(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS, lenient=True)
         except (OSError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot bulk-load record graphs: {exc}") from exc
 
-    def add_nquads(self, text: str) -> None:
-        """Add the quads of N-Quads ``text`` in one transaction (a few quads: fingerprints)."""
-        if not text:
-            return
-        try:
-            self._store.extend(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise StoreError(f"cannot write quads: {exc}") from exc
-
     def replace_graph_nquads(self, graph: URIRef | str, text: str) -> GraphChange:
         """:meth:`replace_graph` for a graph given as canonical N-Quads ``text`` (every quad
         in ``graph``): the same diff, one transaction."""
-        g = ox.NamedNode(str(graph))
         try:
             new = set(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write graph {graph}: {exc}") from exc
-        old = set(self._store.quads_for_pattern(None, None, None, g))
-        gone, added = old - new, new - old
-        if not gone and not added:
-            return GraphChange(0, 0)
-        if not old:
-            self._store.extend(added)
-            return GraphChange(len(added), 0)
-        ops = []
-        if gone:
-            ops.append("DELETE DATA {\n" + _data_block(gone, g) + "\n}")
-        if added:
-            ops.append("INSERT DATA {\n" + _data_block(added, g) + "\n}")
-        try:
-            self._store.update(" ;\n".join(ops))
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise StoreError(f"cannot write graph {graph}: {exc}") from exc
-        return GraphChange(len(added), len(gone))
+        return self._replace_quads(graph, new)
 
     def graph_value(self, graph: URIRef, predicate: URIRef) -> str | None:
         """The value of ``<graph> predicate ?v`` stated inside that graph (e.g. its fingerprint)."""
