@@ -2069,6 +2069,19 @@ def reset_parse_failures() -> None:
     _FAILURES.clear()
 
 
+def count_parse_failures(n: int, kind: str = "in a worker process") -> None:
+    """Add ``n`` failures counted in another process (a build worker) to this process's count,
+    so a build reports the same :func:`parse_failures` whether its records were built here or
+    in workers (their counters die with them).
+
+    >>> reset_parse_failures(); count_parse_failures(2); parse_failures()
+    2
+    >>> reset_parse_failures()
+    """
+    if n > 0:
+        _FAILURES[kind] += n
+
+
 def parse_criterion(text: str, polarity: str, scope: str | None = None) -> list[Constraint]:
     """Typed constraints of one criterion; never raises (returns [] on unusable input).
 

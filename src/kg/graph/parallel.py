@@ -129,6 +129,7 @@ class Made:
     quads: int = 0
     unresolved: tuple[str, ...] = ()
     error: str | None = None  # "cannot build graph: ..." / "cannot store record: ..."
+    parse_failures: int = 0  # criteria whose parse raised (kg.criteria.parse.parse_failures)
 
 
 def make_graph(job: Job) -> Made:
@@ -143,10 +144,12 @@ def make_graph(job: Job) -> Made:
     if job.sponsor and not rec.sponsor:
         rec.sponsor = job.sponsor
     gi = V.record_graph(rec.source.format, rec.source.record_id)
+    failures = _parse_failures()
     try:
         rg = record_graph(rec, job.key)
     except (KgError, ValueError, TypeError, RecursionError) as exc:
         return Made(job.index, str(gi), error=f"cannot build graph: {exc}")
+    failures = _parse_failures() - failures
     if job.secondary:
         rg.graph = precedence.secondary_view(rg.graph, rg.graph_iri)
     rg.graph.add((rg.graph_iri, V.identityBasis, Literal(job.basis)))
@@ -154,7 +157,16 @@ def make_graph(job: Job) -> Made:
         text, n = nquads(rg.graph, rg.graph_iri)
     except (ValueError, StoreError) as exc:
         return Made(job.index, str(gi), error=f"cannot store record: {exc}")
-    return Made(job.index, str(rg.graph_iri), text, n, tuple(rg.unresolved_interventions))
+    return Made(job.index, str(rg.graph_iri), text, n, tuple(rg.unresolved_interventions),
+                parse_failures=failures)
+
+
+def _parse_failures() -> int:
+    try:
+        from kg.criteria.parse import parse_failures
+    except ModuleNotFoundError:  # a build without the criteria package parses nothing
+        return 0
+    return parse_failures()
 
 
 _IRIS: dict[str, str] = {}
@@ -254,9 +266,9 @@ def made_in_parallel(jobs: Iterable[Job], workers: int, window: int | None = Non
         for chunk in tasks:
             pending.append(pool.submit(_make_many, chunk))
             if len(pending) >= window:
-                yield from _result(pending.pop(0))
+                yield from _counted(_result(pending.pop(0)))
         while pending:
-            yield from _result(pending.pop(0))
+            yield from _counted(_result(pending.pop(0)))
 
 
 def _result(future: concurrent.futures.Future[list[Made]]) -> list[Made]:
@@ -264,6 +276,17 @@ def _result(future: concurrent.futures.Future[list[Made]]) -> list[Made]:
         return future.result()
     except BrokenProcessPool as exc:  # a worker killed (out of memory, a signal): say so plainly
         raise StoreError(f"a build worker process died: {exc}") from exc
+
+
+def _counted(made: list[Made]) -> list[Made]:
+    """A worker's answers; the criteria parse failures it counted join this process's count
+    (the worker's own counter dies with it), so the build reports the serial build's figure."""
+    failed = sum(m.parse_failures for m in made)
+    if failed:
+        from kg.criteria.parse import count_parse_failures
+
+        count_parse_failures(failed)
+    return made
 
 
 def _chunks(items: Iterable[Job], n: int) -> Iterator[list[Job]]:

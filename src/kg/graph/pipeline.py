@@ -55,7 +55,7 @@ class BuildSummary:
     report_path: str | None = None
     conflicts: int | None = None  # None: comparisons not recomputed (nothing changed)
     comparabilities: int | None = None
-    criteria_parse_failures: int = 0  # criteria whose parse raised (kg.criteria.parse.parse_failures; serial path)
+    criteria_parse_failures: int = 0  # criteria whose parse raised (kg.criteria.parse.parse_failures; workers included)
 
     @property
     def partial(self) -> bool:
