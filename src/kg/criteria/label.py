@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from kg.criteria.constraints import Constraint, Excerpt, Quantity, TimeWindow
 
@@ -644,6 +645,7 @@ def _plural_like(name: str, written: str) -> str:
     return name + "s"
 
 
+@lru_cache(maxsize=16384)  # the same names recur across criteria ("pregnancy", "HIV infection")
 def _cased(name: str, *sources: str) -> str:
     """``name`` (normalised, lower case) with the case its words have in clinical writing:
     acronyms and eponyms from a table, else as ``sources`` write them mid-sentence.
@@ -657,7 +659,7 @@ def _cased(name: str, *sources: str) -> str:
     """
     written: dict[str, str] = {}
     for src in sources:
-        if not src:
+        if not src or src.islower():
             continue
         words = list(_WORD.finditer(src))
         title = sum(1 for w in words if w.group(0)[:1].isupper()) > max(2, len(words) // 2)
