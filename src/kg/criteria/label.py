@@ -208,7 +208,22 @@ def _negate(c: Constraint, sentence: str) -> str:
 
 def _parts(c: Constraint, constraints: Sequence[Constraint], depth: int) -> tuple[str, str, str]:
     """(prefix, core, tail) of a sentence: a group shares a prefix or tail its members all have
-    ("no cyclophosphamide or rituximab ever")."""
+    ("no cyclophosphamide or rituximab ever").
+
+    >>> from kg.criteria.constraints import (SexConstraint, ReproductiveConstraint, ConsentConstraint,
+    ...     TrialParticipationConstraint, SubstanceUseConstraint, HealthyVolunteerConstraint, TimeWindow)
+    >>> label(SexConstraint(sex="female")), label(HealthyVolunteerConstraint(healthy=True, polarity="exclusion"))
+    ('female', 'not healthy volunteers')
+    >>> label(ReproductiveConstraint(topic="lactation", polarity="exclusion"))
+    'no breastfeeding'
+    >>> label(ConsentConstraint())
+    'informed consent'
+    >>> label(TrialParticipationConstraint(polarity="exclusion", window=TimeWindow(days=30, iso="P30D",
+    ...                                                                           reference="screening")))
+    'no participation in another clinical trial within 30 days before screening'
+    >>> label(SubstanceUseConstraint(substance="alcohol", polarity="exclusion", window=TimeWindow(days=365, iso="P1Y")))
+    'no alcohol abuse within the past year'
+    """
     kind = c.kind
     if kind == "age":
         return "", _age(c), ""
@@ -621,7 +636,7 @@ def _window(w: TimeWindow | None, ever_word: str = "ever", until: bool = False) 
         return f"{w.direction} {ref}" if ref else ""
     if w.direction == "after":
         return _join("until" if until else "within", length, "after", ref)
-    return f"within {length} before {ref}" if ref else f"within the past {length}"
+    return f"within {length} before {ref}" if ref else f"within the past {length.removeprefix('1 ')}"
 
 
 def _exceptions(items: Sequence[Excerpt]) -> str:
