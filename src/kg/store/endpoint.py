@@ -161,7 +161,13 @@ class EndpointStore:
             "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return resp.read()
+                body = resp.read()
+                if resp.headers.get("X-SQL-State") == "S1TAT":
+                    # Virtuoso's "anytime" answer: what it found before its MaxQueryExecutionTime,
+                    # sent as a 200. A cut-off answer is never passed on as the answer.
+                    raise QueryTimeoutError(f"{self.url}: the endpoint stopped the query at its own time "
+                                            "limit and sent a partial answer (Virtuoso anytime query)")
+                return body
         except urllib.error.HTTPError as exc:
             detail = " ".join(exc.read().decode("utf-8", "replace").split())[:300]
             if exc.code in (503, 504) and "time" in detail.lower():
