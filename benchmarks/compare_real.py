@@ -18,7 +18,7 @@ output's items are unjudged. ``--sample-unjudged N`` instead writes a reproducib
 sample of N unjudged conflicts (and every unjudged top-5 neighbour of the sampled trials) with both
 sides' text to a file outside the repo, for judging.
 
-    .venv/bin/python benchmarks/compare_real.py --store DIR --half dev [--label NAME]
+    .venv/bin/python benchmarks/compare_real.py --store DIR --half dev|test|both [--label NAME]
     .venv/bin/python benchmarks/compare_real.py --store DIR --half dev --sample-unjudged 40 --out /tmp/todo.tsv
 
 ``--half test`` is for reporting only: never tune kg on it.
