@@ -111,7 +111,9 @@ def test_made_in_parallel_keeps_job_order() -> None:
     records = [r for r in read_sources([FIXTURES / "ctgov"]) if isinstance(r, TrialRecord)]
     jobs = [parallel.Job(i, parallel.pack(r), r.nct_id or f"x-{i}", "nct-id", None, "fp", False)
             for i, r in enumerate(records * 3)]
-    made = list(parallel.made_in_parallel(jobs, workers=2, window=2))
+    calls: list[int] = []
+    made = list(parallel.made_in_parallel(jobs, workers=2, window=2, forked=lambda: calls.append(1)))
+    assert calls == [1]  # once the workers exist, so a thread it starts is never forked mid-import
     assert [m.index for m in made] == list(range(len(jobs)))
     assert all(m.error is None and m.quads > 20 for m in made)
     # The text is a function of the graph: the same record gives the same text in any worker.

@@ -27,7 +27,7 @@ import multiprocessing
 import os
 import pickle
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -241,13 +241,18 @@ def fingerprint_quad(graph_iri: str, fingerprint: str) -> str:
     return f"{q} .\n"
 
 
-def made_in_parallel(jobs: Iterable[Job], workers: int, window: int | None = None) -> Iterator[Made]:
+def made_in_parallel(jobs: Iterable[Job], workers: int, window: int | None = None,
+                     forked: Callable[[], None] | None = None) -> Iterator[Made]:
     """Every job's :class:`Made`, in job order, built by ``workers`` forked processes.
 
     At most ``window`` tasks (default four per worker) are out at once, so the answers
     waiting to be written stay a few chunks. Without fork (or with one worker) the jobs
-    are built here, one after the other: the same answers."""
+    are built here, one after the other: the same answers. ``forked`` is called once the
+    workers exist: threads started before a fork can hold a lock (an import's) that the
+    child inherits held, and the child then waits for it forever."""
     tasks = _chunks(jobs, TASK_RECORDS)
+    if forked is not None and workers < 2:
+        forked()
     if workers < 2:
         for chunk in tasks:
             yield from _make_many(chunk)
@@ -255,6 +260,8 @@ def made_in_parallel(jobs: Iterable[Job], workers: int, window: int | None = Non
     try:
         ctx = multiprocessing.get_context("fork")
     except ValueError:
+        if forked is not None:
+            forked()
         for chunk in tasks:
             yield from _make_many(chunk)
         return
@@ -265,6 +272,9 @@ def made_in_parallel(jobs: Iterable[Job], workers: int, window: int | None = Non
         pending: list[concurrent.futures.Future[list[Made]]] = []
         for chunk in tasks:
             pending.append(pool.submit(_make_many, chunk))
+            if forked is not None:  # the first submit forks every worker (fork context)
+                forked()
+                forked = None
             if len(pending) >= window:
                 yield from _counted(_result(pending.pop(0)))
         while pending:

@@ -234,17 +234,20 @@ def build(
     gc_thresholds = gc.get_threshold()
     if gc_thresholds[0]:  # 0: automatic collection is off, leave it so
         gc.set_threshold(max(gc_thresholds[0], 20_000), 20, 20)
-    shared_made: concurrent.futures.Future[dict[URIRef, str]] | None = None
-    shared_pool = None
-    if bulk and shared_graphs:
+    beside: dict[str, object] = {}  # the shared graphs made beside the record workers
+
+    def make_shared() -> None:
         # The shared graphs (ontology, drug layer, the reasoner's inferences) depend on kg alone:
         # made in a thread while the workers build the records (the reasoner is a JVM child,
-        # the main thread mostly waits on the workers), written after them as before.
-        shared_pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kg-shared")
-        shared_made = shared_pool.submit(_shared_nquads, store, code_fingerprint())
+        # the main thread mostly waits on the workers), written after them as before. Started
+        # only once the workers are forked (kg.graph.parallel.made_in_parallel).
+        if shared_graphs and not beside:
+            beside["pool"] = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kg-shared")
+            beside["made"] = beside["pool"].submit(_shared_nquads, store, code_fingerprint())  # type: ignore[attr-defined]
+
     try:
         if bulk:
-            _write_parallel(store, records, packed, identities, roles, code, n_workers, summary, tick)
+            _write_parallel(store, records, packed, identities, roles, code, n_workers, summary, tick, make_shared)
             del packed
         prepare = None if bulk else importlib.import_module("kg.graph.build")._optional("kg.criteria.rdf", "prepare")
         if prepare is not None:
@@ -295,15 +298,12 @@ def build(
         summary.triples_removed += removed
     finally:
         gc.set_threshold(*gc_thresholds)
-        if shared_pool is not None:
-            shared_pool.shutdown(wait=False)  # the result stays readable; a failed build waits for nothing
+        if "pool" in beside:
+            beside["pool"].shutdown(wait=False)  # type: ignore[attr-defined]  # the result stays readable
 
-    if shared_made is not None:
+    if "made" in beside:
         tick("shared graphs", 0, None)
-        try:
-            made = shared_made.result()
-        finally:
-            shared_pool.shutdown()  # type: ignore[union-attr]
+        made = beside["made"].result()  # type: ignore[attr-defined]
         for graph_iri, text in made.items():
             change = store.replace_graph_nquads(graph_iri, text)  # type: ignore[attr-defined]
             if change.changed:
@@ -369,7 +369,7 @@ def _shared_nquads(store: object, code: str) -> dict[URIRef, str]:
 
 def _write_parallel(store: object, records: list[TrialRecord], packed: list[bytes], identities: list,
                     roles: precedence.Plan, code: str, workers: int, summary: BuildSummary,
-                    tick: Progress) -> None:
+                    tick: Progress, forked: Callable[[], None] | None = None) -> None:
     """Record graphs built by ``workers`` processes and written in bulk (kg.graph.parallel):
     the same graphs, fingerprints and summary counts as the serial loop of :func:`build`."""
     seen: dict[URIRef, str] = {}
@@ -408,7 +408,7 @@ def _write_parallel(store: object, records: list[TrialRecord], packed: list[byte
         in_bulk.clear()
         size = 0
 
-    for made in parallel.made_in_parallel(jobs, workers):
+    for made in parallel.made_in_parallel(jobs, workers, forked=forked):
         rec = records[made.index]
         if made.error is not None:
             summary.quarantined.append(Quarantined(rec.source.path, rec.source.record_id, None, made.error))
