@@ -43,11 +43,44 @@ _REGION_END = re.compile(r"[);]|\.(?=\s|$)|\bwill\s+be\b", re.I)
 #: Words around the excepted condition that are not its name.
 _FILLER = re.compile(
     r"^\s*(?:(?:related|due|secondary|attributable|attributed)\s+to|caused\s+by|if|when|the|patient\s+has|"
-    r"patients?\s+(?:have|has|with)|there\s+is|known|documented|(?:a|an)\b|:|,)\s*"
+    r"(?:patients?|subjects?|participants?|individuals?|those)\s+(?:have|has|with|(?:who|that)\s+(?:have|has))|there\s+is|known|documented|(?:a|an)\b|:|,)\s*"
     r"|\s*(?:is|are)\s+(?:present|known|documented|suspected)\b.*$|\s*\)\s*$",
     re.I,
 )
 _HOLDERS = (LabConstraint, ScoreConstraint, InfectionConstraint, ConditionConstraint)
+
+
+#: A sentence whose predicate exempts its subject from the criterion ("Subjects with vitiligo
+#: would be an exception to this rule", "… would not be excluded", "… is not considered …").
+_EXEMPT = re.compile(r"\b(?:would|will|shall|are|is)\s+(?:be\s+)?(?:an?\s+)?(?:exceptions?\b|"
+                     r"not\s+(?:be\s+)?(?:excluded|considered|exclusionary|an?\s+exclusion))", re.I)
+_SENTENCE_START = re.compile(r"(?:[.;:]|\bNOTE\b:?)\s+(?=\S)(?!.*(?:[.;:]|\bNOTE\b:?)\s+\S)", re.I | re.S)
+_EXEMPT_SUBJECT = re.compile(r"\s*(?:(?:subjects?|patients?|participants?|those|individuals?)\s+"
+                             r"(?:with|who\s+(?:have|has|require)|that\s+(?:have|has|require))\s+)?", re.I)
+
+
+#: Words of a drug exemption ("subjects that require inhaled bronchodilators"): no condition name.
+_DRUG_WORDS = re.compile(r"\b(?:requir\w*|use|using|taking|receiv\w*|treat\w*|therap\w*|medications?|drugs?|"
+                         r"injections?|inhaled|[a-z]+(?:ators?|ants?|ics?)\b)", re.I)
+
+
+def exempt_regions(text: str) -> list[tuple[int, int]]:
+    """Ranges of the subjects of sentences that exempt them (:data:`_EXEMPT`): what they name is
+    an exception of the criterion, or (a drug) allowed, never what the criterion excludes.
+
+    >>> t = "Active autoimmune disease. Subjects with vitiligo would be an exception to this rule"
+    >>> [t[a:b] for a, b in exempt_regions(t)]
+    ['Subjects with vitiligo ']
+    """
+    out: list[tuple[int, int]] = []
+    for m in _EXEMPT.finditer(text):
+        lo = out[-1][1] if out else 0
+        st = _SENTENCE_START.search(text, lo, m.start())
+        if st is None:
+            continue  # the whole criterion's own sentence: its subject is what it is about
+        if _EXEMPT_SUBJECT.match(text, st.end(), m.start()).end() < m.start():  # type: ignore[union-attr]
+            out.append((st.end(), m.start()))
+    return out
 
 
 def regions(text: str) -> list[tuple[int, int]]:
@@ -61,7 +94,8 @@ def regions(text: str) -> list[tuple[int, int]]:
             continue
         e = _REGION_END.search(text, s)
         out.append((s, e.start() if e else len(text)))
-    return out
+    exempt = [r for r in exempt_regions(text) if not any(x < r[1] and r[0] < y for x, y in out)]
+    return sorted(out + exempt)
 
 
 _OR = re.compile(r"\s*(?:,\s*)?\b(?:or|and/or)\b\s*|\s*,\s*", re.I)
@@ -99,9 +133,14 @@ def attach(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]) ->
     if not regs:
         return kept
     inside = {id(c) for c in kept for a, b in regs if a <= c.span[0] and c.span[1] <= b + 1}
+    exempt = set(exempt_regions(text))
     prev_end = 0
     moved: set[int] = set()
     for a, b in regs:
+        if (a, b) in exempt:
+            if any(a <= c.span[0] < b and not isinstance(c, _HOLDERS) for c in kept):
+                continue  # "Replacement therapy (e.g. insulin) is not considered …": a drug allowed (parse)
+            prev_end = 0  # the rule it exempts from may be several sentences back
         ca = max((x for x, y in clauses if x <= a), default=0)
         lo = max(prev_end, ca)
         holders = [c for c in kept if isinstance(c, _HOLDERS) and id(c) not in inside and lo <= c.span[0]
@@ -121,7 +160,7 @@ def attach(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]) ->
             here = [c for c in found if pa <= c.span[0] < pb]
             if here:
                 names += [Excerpt(text=c.text or text[c.span[0]:c.span[1]], name=_name(c), span=c.span) for c in here]
-            else:
+            elif (a, b) not in exempt or not _DRUG_WORDS.search(text, pa, pb):
                 bare = _bare_name(text, pa, pb)
                 if bare:
                     names.append(bare)

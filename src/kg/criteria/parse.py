@@ -62,6 +62,7 @@ from kg.criteria.diseases import DISEASE_RE as _DISEASE_RE
 from kg.criteria.diseases import DISEASES as _DISEASES
 from kg.criteria.diseases import disease_name  # noqa: F401  (kg.criteria.parse.disease_name stays importable)
 from kg.criteria.exceptions import attach as attach_exceptions
+from kg.criteria.exceptions import exempt_regions
 from kg.criteria.merge import merge_repeats
 from kg.criteria.specific import STOP_WORDS, modifiers_start, phrase_start, specific_name, therapy_phrase_start
 
@@ -858,12 +859,47 @@ _WASHOUT = re.compile(
 #: Drug classes named by their action ("antipsychotic medication", "checkpoint inhibitor");
 #: the phrase as written is the class name.
 _GENERIC_CLASS = re.compile(
-    r"\b(?:anti-?(?:psychotic|depressant|convulsant|epileptic|retroviral|viral|fungal|tumou?r|cancer|neoplastic|hypertensive|"
+    r"(?:\b|(?=\())(?:anti-?(?:psychotic|depressant|convulsant|epileptic|retroviral|viral|fungal|tumou?r|cancer|neoplastic|hypertensive|"
     r"arrhythmic|platelet|diabetic|emetic|histamine|cholinergic|thrombotic|androgen|estrogen|oestrogen|parkinson|"
     r"tuberculo(?:us|sis)|hormonal|angiogenic|oxidant)s?|hypoglyc(?:a)?emics?|immunomodulat(?:ors?|ing)|opioids?|opiates?|"
     r"stimulants?|sedatives?|hypnotics?|benzodiazepines?|diuretics?|antacids?|laxatives?|"
-    r"(?:[A-Za-z0-9][\w-]*\s+)?(?:inhibitors?|agonists?|antagonists?|blockers?|tkis?))"
+    r"(?:(?P<target>[A-Za-z0-9][\w-]*|\([A-Za-z0-9][\w-]{0,10}\))\s+)?(?:inhibitors?|agonists?|antagonists?|blockers?|tkis?))"
     r"(?:\s+(?:drugs?|agents?|medications?|medicines?|therapy|therapies|treatments?))?\b", re.I)
+#: A one-word target before "inhibitor"/"agonist"/… that is only the end of the target's name
+#: ("tumor necrosis factor", "proton pump", "monoamine oxidase", "cytochrome P-450 3A"): the
+#: class name reaches back over the words before it.
+_PARTIAL_TARGET = re.compile(r"(?:factors?|enzymes?|oxidases?|pumps?|kinases?|receptors?|reuptake|transporters?|"
+                             r"channels?|proteases?|polymerases?|reductases?|esterases?|synthases?|\d[\w-]{0,3}|"
+                             r"\([A-Za-z0-9][\w-]{0,10}\))", re.I)
+_TARGET_WORD = re.compile(r"(?:(?<=\s)|^)(?P<w>\([A-Za-z0-9][\w-]{0,10}\)|[A-Za-z0-9][\w-]*)\s+$")
+_NOT_TARGET = frozenset(("no", "not", "any", "other", "prior", "previous", "with", "of", "the", "a", "an", "and", "or",
+                         "on", "to", "for", "by", "in", "strong", "moderate", "weak", "potent", "known", "concurrent",
+                         "concomitant", "current", "currently", "use", "treatment", "therapy", "receiving", "taking",
+                         "using", "including", "e.g", "eg", "such", "as", "all", "are", "is", "be", "been", "were",
+                         "was", "patients", "subjects", "selective"))
+
+
+def _class_start(text: str, s: int, first: str) -> int:
+    """Where an action-named class ("… inhibitor") starts: before its one-word target ``first``
+    (at ``s``) when that word is only the end of a longer name, up to three words further back.
+
+    >>> t = "No Tumor Necrosis Factor inhibitor"
+    >>> t[_class_start(t, t.index("Factor"), "Factor"):]
+    'Tumor Necrosis Factor inhibitor'
+    >>> t = "No prior ALK inhibitors"
+    >>> t[_class_start(t, t.index("ALK"), "ALK"):]
+    'ALK inhibitors'
+    """
+    if not _PARTIAL_TARGET.fullmatch(first):
+        return s
+    for _ in range(3):
+        m = _TARGET_WORD.search(text, max(0, s - 40), s)
+        if m is None or m.group("w").lower().strip("()") in _NOT_TARGET:
+            break
+        s = m.start("w")
+    return s
+
+
 _GENERIC_CLASS_GATE = ("anti", "inhibitor", "agonist", "antagonist", "blocker", "opioid", "opiate", "stimulant", "sedative",
                        "hypnotic", "hypoglyc", "immunomodulat", "benzodiazep", "diuretic", "antacid", "laxative", "tki")
 #: Procedures kg has no drug-table entry for, named by their own words: "-ectomy", "-plasty",
@@ -957,7 +993,8 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
         # "biologic immunomodulators": a generic head right after a known class is that class
         if not any(s < m.end() and m.start() < e for s, e in known) and not any(d[2] <= m.start() < d[3] for d in drugs) \
                 and not any(0 <= m.start() - e <= 1 for _, _, _, e in drugs):
-            drugs.append((m.group(0).lower(), True, m.start(), m.end()))
+            cs = _class_start(text, m.start(), m.group("target")) if m.group("target") else m.start()
+            drugs.append((" ".join(text[cs:m.end()].lower().split()), True, cs, m.end()))
     for m in (_PROCEDURE_WORD.finditer(text) if any(map(low.__contains__, _PROCEDURE_GATE)) else ()):
         lead = _PROCEDURE_LEAD.match(m.group(0))
         ps = m.start() + (lead.end() if lead else 0)
@@ -1068,7 +1105,10 @@ _ALLERGY_POST = re.compile(r"^[\s\-]*(?:\([^()]*\)\s*)?(?:allerg\w*|hypersensiti
 _CURRENT_PRE = re.compile(
     r"\b(?:concurrent(?:ly)?|concomitant(?:ly)?|current(?:ly)?|ongoing|presently|simultaneous|receiving|requiring|"
     r"require[sd]?|taking|treated\s+with|on\s+treatment\s+with|prescribed(?:\s+treatment\s+with)?|use\s+of|using|need\s+for|needs?|"
-    r"undergoing|scheduled\s+(?:to|for)|planned)\b", re.I)
+    r"undergoing|scheduled\s+(?:to|for)|planned|"
+    # "patients on insulin": a person on a drug takes it now
+    r"(?:(?:in|out)?patients?|subjects?|participants?|individuals?|persons?|people|those|who\s+are|already)\s+on"
+    r"(?=\s+(?:an?\s+)?$))\b", re.I)
 _CURRENT_POST = re.compile(
     r"\b(?:at\s+(?:the\s+time\s+of\s+)?(?:study\s+)?(?:entry|enrol+ment|screening|randomi[sz]ation|baseline|inclusion)|"
     r"during\s+(?:the\s+)?(?:study|trial|treatment\s+period|course)|while\s+on\s+(?:study|trial)|on\s+study|"
@@ -1168,6 +1208,9 @@ _ALLERGY_TO = re.compile(r"\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|anaphyla
                          r"\s+(?:to|against|of|with)\s+(?:(?:or|and/or)\s+intoleran\w+\s+(?:to|of)\s+)?", re.I)
 _ALLERGEN_END = re.compile(r"[;.:()\[\]]|\b(?:within|that|which|who|requiring|if|unless|such\s+as|including|"
                            r"e\.g|or\s+(?:any|other)\s+(?:component|excipient|ingredient))\b", re.I)
+_ALLERGEN_LEAD = re.compile(r"\s*(?:(?:the|its|their|any|a|an)\s+)+", re.I)
+_ALLERGEN_PART = re.compile(r"(?:(?:any\s+)?(?:of\s+)?(?:its|their|the)\s+)?(?:excipients?|components?|ingredients?|"
+                            r"constituents?|formulations?)", re.I)
 _ALLERGEN_ITEM = re.compile(r"\s*(?:,\s*(?:or|and/or|and)?|\bor\b|\band/or\b|\band\b)\s*", re.I)
 
 
@@ -1176,16 +1219,30 @@ def _allergens(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]
     allergy constraint (role ``allergy``), not a bare hypersensitivity."""
     out: list[Constraint] = []
     covered: list[tuple[int, int]] = []
-    for c in kept:
+    # "Allergic to warfarin, X": the known drug took the cue's condition (_allergy_first); the
+    # cue still lists the other items
+    anchors: list[Constraint] = list(kept)
+    for k in kept:
+        if isinstance(k, TherapyConstraint) and k.role == "allergy":
+            a, b = _clause_of(clauses, k.span[0])
+            m = _ALLERGY_TO.search(text, max(a, k.span[0] - 60), k.span[0] + 1)
+            if m is not None and not any(isinstance(c, ConditionConstraint) and c.name == "hypersensitivity"
+                                         and a <= c.span[0] < b for c in anchors):
+                anchors.append(ConditionConstraint(span=(m.start(), m.start()), text="", name="hypersensitivity",
+                                                   condition="", polarity=k.polarity, confidence=0.0))
+    for c in anchors:
         if not (isinstance(c, ConditionConstraint) and c.name == "hypersensitivity"):
             out.append(c)
             continue
+        synthetic = c.span[0] == c.span[1]
         a, b = _clause_of(clauses, c.span[0])
         m = _ALLERGY_TO.search(text, c.span[0], b)
-        if m is None or m.start() > c.span[0] + 40 or any(
-                isinstance(k, TherapyConstraint) and k.role == "allergy" and a <= k.span[0] < b for k in kept):
-            out.append(c)
+        if m is None or m.start() > c.span[0] + 40:
+            if not synthetic:
+                out.append(c)
             continue
+        # drugs of the list the tables know are already allergy constraints: the rest are added
+        known = [k.span for k in kept if isinstance(k, TherapyConstraint) and k.role == "allergy" and a <= k.span[0] < b]
         h = _ALLERGEN_END.search(text, m.end(), b)
         end = h.start() if h else b
         made = []
@@ -1195,13 +1252,18 @@ def _allergens(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]
             if i < 0:
                 continue
             pos = i + len(part)
+            lead = _ALLERGEN_LEAD.match(part)
+            if lead:  # "the study drug": the determiner is no part of the name
+                i, part = i + lead.end(), part[lead.end():]
             phrase = part.strip()
+            if _ALLERGEN_PART.fullmatch(phrase) or any(x < i + len(part) and i < y for x, y in known):
+                continue  # "or its excipients" is the item before it, not another substance
             if 2 < len(phrase) and len(phrase.split()) <= 5:
                 made.append(TherapyConstraint(span=(i, i + len(part)), text=text[i:i + len(part)], therapy=phrase,
                                               name=phrase.lower(), role="allergy", confidence=0.6,
                                               polarity=c.polarity, negated=c.negated))
-        out.extend(made or [c])
-        if made:
+        out.extend(made or ([c] if not known and not synthetic else []))
+        if made or known:
             covered.append((m.start(), end))
     # the same allergens read as conditions of their own ("intolerance of imidazoles")
     return [c for c in out if not (isinstance(c, ConditionConstraint)
@@ -2025,6 +2087,12 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
     if scope:
         kept = _apply_scope(text, scope, kept)
     kept = attach_exceptions(text, clauses, kept)
+    if polarity == "exclusion":
+        # "Subjects that require bronchodilators would not be excluded": the drug is allowed
+        for x, y in exempt_regions(text):
+            for c in kept:
+                if isinstance(c, TherapyConstraint) and x <= c.span[0] < y and c.role != "allergy":
+                    c.role, c.window, c.negated = "allowed", None, False
     kept = _diastolic(text, kept)
     kept = merge_repeats(kept)
     for c in kept:
