@@ -95,6 +95,8 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--virtuoso-memory-gb", type=float, default=3.0)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--no-embedded", action="store_true", help="skip the embedded store's latencies")
+    ap.add_argument("--merge", action="store_true", help="update --out's engines, keep the rest")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="kg-server-engines-", dir=args.workdir))
@@ -110,9 +112,10 @@ def main() -> None:
             result["export_s"] = round(time.perf_counter() - t0, 1)
         result["nquads_bytes"] = nquads.stat().st_size
         todo = cases(store)
-        print("embedded", flush=True)
-        result["embedded"] = {"disk_bytes": sum(p.stat().st_size for p in args.store.rglob("*") if p.is_file()),
-                              "latencies": latencies(store, todo, args.repeat, args.timeout)}
+        if not args.no_embedded:
+            print("embedded", flush=True)
+            result["embedded"] = {"disk_bytes": sum(p.stat().st_size for p in args.store.rglob("*") if p.is_file()),
+                                  "latencies": latencies(store, todo, args.repeat, args.timeout)}
         for engine in args.engines.split(","):
             print(engine, flush=True)
             folder = work / engine
@@ -127,7 +130,7 @@ def main() -> None:
                     method = "N-Quads POSTs to /store?no_transaction, 32 MiB each"
                 else:
                     n = push_virtuoso_bulk(nquads, server.isql_port, Path(server.extra["loads"]))  # type: ignore[arg-type]
-                    method = "ld_dir + 2 x rdf_loader_run + checkpoint (isql)"
+                    method = "ld_dir + rdf_loader_run + checkpoint (isql)"
                 load_s = time.perf_counter() - t0
                 print(f"  loaded {n} quads in {load_s:.1f} s", flush=True)
                 if engine == "virtuoso":
@@ -146,6 +149,11 @@ def main() -> None:
         store.close()
         shutil.rmtree(work, ignore_errors=True)
     result["loadavg_end"] = os.getloadavg()
+    if args.merge and args.out.exists():
+        merged = json.loads(args.out.read_text())
+        merged.update({k: v for k, v in result.items() if isinstance(v, dict)})
+        merged.setdefault("runs", []).append({k: v for k, v in result.items() if not isinstance(v, dict)})
+        result = merged
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if not isinstance(v, dict)}, indent=1))
 

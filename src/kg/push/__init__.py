@@ -117,9 +117,12 @@ def push_oxigraph(nquads: Path, graph_store: str, *, chunk_bytes: int = CHUNK_BY
 
 
 def push_virtuoso_bulk(nquads: Path, isql_port: int, load_dir: Path, *, password: str | None = None,
-                       loaders: int = 2) -> int:
+                       loaders: int = 1) -> int:
     """Virtuoso's bulk loader: the N-Quads file in ``load_dir`` (a folder the server may read),
-    ``ld_dir`` + ``rdf_loader_run`` (``loaders`` at once) + a checkpoint; returns the quads."""
+    ``ld_dir`` + ``rdf_loader_run`` (``loaders`` at once) + a checkpoint; returns the quads.
+
+    One loader by default: two in parallel on the 1,855-record export ended in "Transaction
+    deadlock" for one file (Virtuoso then marks the file failed and loads none of it)."""
     from kg.push.servers import VIRTUOSO_PASSWORD, isql
 
     password = password or os.environ.get("KG_VIRTUOSO_PASSWORD", VIRTUOSO_PASSWORD)
