@@ -52,3 +52,21 @@ def test_an_exempting_sentence_gives_exceptions_and_allowed_drugs() -> None:
     assert [x.name for x in conds[0].exceptions] == ["vitiligo"]
     assert [(t.name, t.role, t.negated) for t in cs if isinstance(t, TherapyConstraint)] == [
         ("prednisone", "allowed", False)]
+
+
+@pytest.mark.parametrize(("text", "name", "role"), [
+    ("No concurrent palliative therapy", "palliative therapy", "current"),
+    ("Prior gene therapy", "gene therapy", "prior-ever"),
+    ("No prior murine antibodies", "murine antibodies", "prior-ever"),
+    ("Currently on vitamin C", "vitamin c", "current"),
+])
+def test_a_treatment_named_by_its_modality_is_a_therapy(text: str, name: str, role: str) -> None:
+    assert [(t.name, t.role) for t in _therapies(text)] == [(name, role)]
+
+
+def test_a_window_in_a_parenthesis_reaches_no_drug_after_it() -> None:
+    text = "Prior organ transplant (other than a cornea > 12 weeks before screening) or ever received gene therapy"
+    gene = [t for t in _therapies(text) if t.name == "gene therapy"]
+    assert len(gene) == 1 and gene[0].role == "prior-ever"
+    (rtx,) = _therapies("No rituximab (within 6 months prior to entry)")
+    assert rtx.role == "prior-within-window" and rtx.window is not None and rtx.window.iso == "P6M"

@@ -865,6 +865,14 @@ _GENERIC_CLASS = re.compile(
     r"stimulants?|sedatives?|hypnotics?|benzodiazepines?|diuretics?|antacids?|laxatives?|"
     r"(?:(?P<target>[A-Za-z0-9][\w-]*|\([A-Za-z0-9][\w-]{0,10}\))\s+)?(?:inhibitors?|agonists?|antagonists?|blockers?|tkis?))"
     r"(?:\s+(?:drugs?|agents?|medications?|medicines?|therapy|therapies|treatments?))?\b", re.I)
+#: Treatments named by their modality rather than a drug ("stem cell therapy", "palliative
+#: therapy", "psychological treatment", "murine antibodies", "vitamin C"): the phrase is the name.
+_MODALITY = re.compile(
+    r"\b(?:(?:stem[\s-]cell|cell(?:ular)?|gene|palliative|replacement|experimental|psychological|psychiatric|"
+    r"behaviou?ral|cognitive(?:[\s-]behaviou?ral)?|oxygen|targeted|photodynamic|hyperbaric(?:\s+oxygen)?)\s+"
+    r"(?:therapy|therapies|treatments?)|psychotherapy|(?:murine|chimeric|humani[sz]ed|therapeutic)\s+(?:monoclonal\s+)?"
+    r"antibod(?:y|ies)|vitamins?\s+(?:[A-EK]\d{0,2}|supplements?)\b|vitamin\s+supplements?)(?![\w-])", re.I)
+_MODALITY_GATE = ("therap", "treatment", "antibod", "vitamin")
 #: A one-word target before "inhibitor"/"agonist"/… that is only the end of the target's name
 #: ("tumor necrosis factor", "proton pump", "monoamine oxidase", "cytochrome P-450 3A"): the
 #: class name reaches back over the words before it.
@@ -995,6 +1003,9 @@ def _therapies(text: str, clauses: list[tuple[int, int]], polarity: str,
                 and not any(0 <= m.start() - e <= 1 for _, _, _, e in drugs):
             cs = _class_start(text, m.start(), m.group("target")) if m.group("target") else m.start()
             drugs.append((" ".join(text[cs:m.end()].lower().split()), True, cs, m.end()))
+    for m in (_MODALITY.finditer(text) if any(map(low.__contains__, _MODALITY_GATE)) else ()):
+        if not any(d[2] < m.end() and m.start() < d[3] for d in drugs):
+            drugs.append((" ".join(m.group(0).lower().split()), True, m.start(), m.end()))
     for m in (_PROCEDURE_WORD.finditer(text) if any(map(low.__contains__, _PROCEDURE_GATE)) else ()):
         lead = _PROCEDURE_LEAD.match(m.group(0))
         ps = m.start() + (lead.end() if lead else 0)
@@ -1154,6 +1165,12 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
         c.role, c.window = "allowed", None
         return
     w = c.window
+    if w is not None and w.span is not None and not w.ever and not (w.span[0] <= s < w.span[1]):
+        # "(… > 12 weeks prior to screening) or ever received X": a parenthesis's window reaches no
+        # drug after it
+        wp = next(((x, y) for x, y in _paren_spans(text, a, b) if x <= w.span[0] < y), None)
+        if wp is not None and s >= wp[1]:
+            c.window = w = TimeWindow(ever=True)
     explicit = w is not None and not w.ever and w.span is not None
     if explicit and c.negated and _WASHOUT.search(text, a, s):
         c.role = "prior-within-window"  # "≥ N since X" = no X within N
@@ -1170,6 +1187,11 @@ def _therapy_role(text: str, c: TherapyConstraint, a: int, b: int, polarity: str
         c.role, c.window = "current", TimeWindow(direction="during", reference="screening")
         return
     c.role = "prior-within-window" if explicit else "prior-ever"
+
+
+def _paren_spans(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Innermost parentheses of ``text[a:b]``, as (start, end) ranges."""
+    return [(m.start(), m.end()) for m in _PAREN.finditer(text, a, b)]
 
 
 def _allergy_cue(text: str, a: int, s: int) -> int | None:
