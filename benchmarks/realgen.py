@@ -483,7 +483,7 @@ def _word(k: int) -> str:
     """An invented pronounceable word for number ``k`` (names of sites, sponsors, new conditions).
 
     >>> _word(0), _word(17), _word(300)
-    ('ka', 'lolo', 'midaru')
+    ('ka', 'lolo', 'lomigu')
     """
     out = [_SYL[k % 16]]
     k //= 16
