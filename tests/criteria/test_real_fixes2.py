@@ -70,3 +70,9 @@ def test_a_window_in_a_parenthesis_reaches_no_drug_after_it() -> None:
     assert len(gene) == 1 and gene[0].role == "prior-ever"
     (rtx,) = _therapies("No rituximab (within 6 months prior to entry)")
     assert rtx.role == "prior-within-window" and rtx.window is not None and rtx.window.iso == "P6M"
+
+
+def test_a_leading_for_phrase_is_a_scope_not_a_requirement() -> None:
+    names = [t.name for t in _therapies("For rituximab-naive patients, inadequate response to oral antibiotics",
+                                        "inclusion")]
+    assert "rituximab" not in names and names

@@ -1292,6 +1292,7 @@ def _allergens(text: str, clauses: list[tuple[int, int]], kept: list[Constraint]
                                    and any(x <= c.span[0] < y for x, y in covered))]
 
 
+_SCOPE_LEAD = re.compile(r"\s*(?:for|in)\s+(?!example\b|instance\b|at\s+least\b|the\s+(?:past|last)\b)[^,;:.()]{3,60},\s+", re.I)
 _SAYS_EXCLUDED = re.compile(r"\b(?:will\s+be|are|is|shall\s+be|must\s+be)\s+(?:excluded|exluded|ineligible|not\s+eligible)\b", re.I)
 _FOR_TAIL = re.compile(r"\bfor\s+(?:(?:the|a|an|this|other|of|[\w'-]+)\s+){0,4}$", re.I)
 
@@ -2086,6 +2087,12 @@ def _parse(text: str, polarity: str, scope: str | None = None) -> list[Constrain
                                           and any(x <= c.span[0] < y for x, y in labels))]
     kept = _resolve(cands)
     kept = _drop_indications(text, clauses, kept)
+    lead = _SCOPE_LEAD.match(text)
+    if lead and any(c.span[0] >= lead.end() for c in kept):
+        # "For biologic-naive patients, inadequate response to antibiotics": the lead only says
+        # whom the rest applies to (a scope, not a requirement)
+        kept = [c for c in kept if not (isinstance(c, (TherapyConstraint, ConditionConstraint))
+                                        and c.span[1] <= lead.end())]
     kept = _allergens(text, clauses, kept)
     kept.sort(key=lambda c: (c.span[0], -c.span[1]))
     for c in kept:
