@@ -17,6 +17,7 @@ def _therapies(text: str, polarity: str = "exclusion") -> list[TherapyConstraint
     ("Use of proton pump inhibitors", "proton pump inhibitors"),
     ("Taking a phosphodiesterase type 5 (PDE5) inhibitor", "phosphodiesterase type 5 (pde5) inhibitor"),
     ("No prior JAK inhibitors", "jak inhibitor"),  # a catalogue class: its own name
+    ("No strong CYP3A4 inducers", "cyp3a4 inducers"),
 ])
 def test_an_action_class_keeps_the_whole_name_of_its_target(text: str, name: str) -> None:
     assert [t.name for t in _therapies(text)] == [name]

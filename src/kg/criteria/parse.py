@@ -863,7 +863,7 @@ _GENERIC_CLASS = re.compile(
     r"arrhythmic|platelet|diabetic|emetic|histamine|cholinergic|thrombotic|androgen|estrogen|oestrogen|parkinson|"
     r"tuberculo(?:us|sis)|hormonal|angiogenic|oxidant)s?|hypoglyc(?:a)?emics?|immunomodulat(?:ors?|ing)|opioids?|opiates?|"
     r"stimulants?|sedatives?|hypnotics?|benzodiazepines?|diuretics?|antacids?|laxatives?|"
-    r"(?:(?P<target>[A-Za-z0-9][\w-]*|\([A-Za-z0-9][\w-]{0,10}\))\s+)?(?:inhibitors?|agonists?|antagonists?|blockers?|tkis?))"
+    r"(?:(?P<target>[A-Za-z0-9][\w-]*|\([A-Za-z0-9][\w-]{0,10}\))\s+)?(?:inhibitors?|inducers?|agonists?|antagonists?|blockers?|tkis?))"
     r"(?:\s+(?:drugs?|agents?|medications?|medicines?|therapy|therapies|treatments?))?\b", re.I)
 #: Treatments named by their modality rather than a drug ("stem cell therapy", "palliative
 #: therapy", "psychological treatment", "murine antibodies", "vitamin C"): the phrase is the name.
@@ -908,7 +908,7 @@ def _class_start(text: str, s: int, first: str) -> int:
     return s
 
 
-_GENERIC_CLASS_GATE = ("anti", "inhibitor", "agonist", "antagonist", "blocker", "opioid", "opiate", "stimulant", "sedative",
+_GENERIC_CLASS_GATE = ("anti", "inhibitor", "inducer", "agonist", "antagonist", "blocker", "opioid", "opiate", "stimulant", "sedative",
                        "hypnotic", "hypoglyc", "immunomodulat", "benzodiazep", "diuretic", "antacid", "laxative", "tki")
 #: Procedures kg has no drug-table entry for, named by their own words: "-ectomy", "-plasty",
 #: transplantation, dialysis, transfusion, stenting, implants ("radical prostatectomy", "penile
