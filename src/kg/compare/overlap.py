@@ -127,7 +127,11 @@ class Relation:
 
 
 def _names(f: Facts, iris: tuple[str, ...], most: int = 3) -> str:
-    labelled = sorted({f.label(i) for i in iris if i in f.labels} or {f.label(i) for i in iris}, key=str.casefold)
+    # One name per spelling ("Diabetes mellitus" and "diabetes mellitus" are one), chosen the same
+    # way whatever the set's order, so the text does not move with the hash seed.
+    spelled = sorted({f.label(i) for i in iris if i in f.labels} or {f.label(i) for i in iris},
+                     key=lambda s: (s.casefold(), s))
+    labelled = [s for k, s in enumerate(spelled) if k == 0 or s.casefold() != spelled[k - 1].casefold()]
     return ", ".join(labelled[:most]) + (f" +{len(labelled) - most} more" if len(labelled) > most else "")
 
 
