@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.compare.facts import Facts
 from kg.compare.overlap import admitted_ranges, period_overlap, place_overlap, population_overlap, relation
@@ -85,6 +85,9 @@ class _Profile:
     mechanisms: set[str]
     targets: set[str]
     classes: set[str]
+    # The conditions score_pair compares (studied and inclusion-named): candidates are proposed
+    # through these, so every pair it scores through a condition can be found.
+    compared: set[str] = field(default_factory=set)
 
 
 def _profiles(f: Facts) -> dict[str, _Profile]:
@@ -92,7 +95,7 @@ def _profiles(f: Facts) -> dict[str, _Profile]:
     for iri, t in f.trials.items():
         drugs = set(t.gives)
         out[iri] = _Profile(set(t.conditions), set(t.condition_ancestors), drugs, f.mechanisms_of(drugs),
-                            f.targets_of(drugs), f.classes_of(drugs))
+                            f.targets_of(drugs), f.classes_of(drugs), _comparable_conditions(f, t))
     return out
 
 
@@ -228,19 +231,20 @@ def _feature_matrices(iris: list[str], profiles: dict[str, _Profile], idf: dict[
     from scipy import sparse
 
     n = len(iris)
+    rarest = math.log(1 + n)  # an inclusion-named condition no trial studies: as rare as can be
     col: dict[str, int] = {}
     rows_x, cols_x, vals_x = [], [], []
     rows_a, cols_a = [], []
     for r, iri in enumerate(iris):
         p = profiles[iri]
-        for part, items in (("condition", p.conditions), ("drug", p.drugs), ("mechanism", p.mechanisms),
+        for part, items in (("condition", p.conditions | p.compared), ("drug", p.drugs), ("mechanism", p.mechanisms),
                             ("target", p.targets), ("drugClass", p.classes)):
             for x in sorted(items):
                 if allowed is None or x in allowed:
                     c = col.setdefault(x, len(col))
                     rows_x.append(r)
                     cols_x.append(c)
-                    vals_x.append(WEIGHTS[part] * idf[x])
+                    vals_x.append(WEIGHTS[part] * idf.get(x, rarest))
         for x in sorted(p.ancestors):
             if allowed is None or x in allowed:
                 c = col.setdefault(x, len(col))
@@ -282,6 +286,9 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
     X, B, A = _feature_matrices(iris, profiles, idf, df_ok)
     BT, AT = B.T.tocsr(), A.T.tocsr()
     half = X * 0.5
+    # Siblings (a shared non-broad parent) score through the condition part too: a small
+    # ancestor-against-ancestor term lets them propose each other.
+    fifth = A * 0.2
 
     want = top * _CANDIDATE_FACTOR
     kept: dict[tuple[str, str], Comparability] = {}
@@ -289,7 +296,8 @@ def rank_comparable(f: Facts, top: int = 10) -> list[Comparability]:
     full: tuple | None = None  # type: ignore[type-arg]
     for start in range(0, n, block):
         stop = min(n, start + block)
-        S = (X[start:stop] @ BT + half[start:stop] @ AT + (A[start:stop] @ half.T.tocsr())).tocsr()
+        S = (X[start:stop] @ BT + half[start:stop] @ AT + (A[start:stop] @ half.T.tocsr())
+             + fifth[start:stop] @ AT).tocsr()
         for i in range(stop - start):
             r = start + i
             lo, hi = S.indptr[i], S.indptr[i + 1]
