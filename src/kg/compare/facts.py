@@ -318,7 +318,7 @@ def read_facts(store: object) -> Facts:
         tf = trials.get(t)
         if tf is not None:
             tf.condition_ancestors.add(ancestor)
-    closure = _closure(broader)
+    closure = transitive_closure(broader)
     for tf in trials.values():
         for c in list(tf.conditions):
             tf.condition_ancestors |= closure.get(c, set())
@@ -498,12 +498,12 @@ def _rule_order(r: TherapyRule | ConditionRule | RangeRule | SexRule | Reproduct
     return r.criterion, r.constraint
 
 
-def _closure(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+def transitive_closure(edges: dict[str, set[str]]) -> dict[str, set[str]]:
     """Transitive closure of a child -> parents map (cycles tolerated: a node is never its own
     ancestor). Each node's ancestors are searched afresh, so the answer does not hang on the
     order the map was filled in (a memo shared across a cycle would).
 
-    >>> sorted(_closure({"a": {"b"}, "b": {"c", "a"}, "c": set()})["a"])
+    >>> sorted(transitive_closure({"a": {"b"}, "b": {"c", "a"}, "c": set()})["a"])
     ['b', 'c']
     """
     out: dict[str, set[str]] = {}

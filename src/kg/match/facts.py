@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from kg import vocab as V
+from kg.compare.facts import transitive_closure
 
 _KG = str(V.KG)
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -144,21 +145,6 @@ def _key(row: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
     return tuple((x is not None, x or "") for x in row)
 
 
-def _closure(edges: dict[str, set[str]]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for node in edges:
-        acc: set[str] = set()
-        stack = [node]
-        while stack:
-            for p in edges.get(stack.pop(), ()):
-                if p not in acc:
-                    acc.add(p)
-                    stack.append(p)
-        acc.discard(node)
-        out[node] = acc
-    return out
-
-
 #: The queries that read per trial: bound to one trial's IRI when only some trials are matched.
 _PER_TRIAL = ("patient-trials", "patient-criteria", "patient-constraints", "trial-conditions")
 
@@ -210,7 +196,7 @@ def read_match_facts(store: object, trials: list[str] | None = None) -> MatchFac
             if key != cond:
                 edges[key] |= edges.get(cond, set())
                 edges[cond].add(key)
-    f.broader = _closure(edges)
+    f.broader = transitive_closure(edges)
     # conditions kg has knowledge of (the curated hierarchy and the lexicon's names), not every
     # name some record gives: a requirement named otherwise is unknown, not "not met"
     f.known_conditions = set(edges) | {p for ps in edges.values() for p in ps}
