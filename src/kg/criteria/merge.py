@@ -10,9 +10,13 @@ merged ones added to it.
 
 >>> from kg.criteria.constraints import ConditionConstraint
 >>> a = ConditionConstraint(span=(0, 10), name="malignancy", qualifiers=("active",))
->>> b = ConditionConstraint(span=(20, 40), name="malignancy", qualifiers=("history",))
+>>> b = ConditionConstraint(span=(20, 40), name="malignancy", qualifiers=("active", "metastatic"))
 >>> [(c.span, c.qualifiers) for c in merge_repeats([a, b])]
-[((0, 40), ('active', 'history'))]
+[((0, 40), ('active', 'metastatic'))]
+>>> a = ConditionConstraint(span=(0, 10), name="malignancy", qualifiers=("active",))
+>>> c = ConditionConstraint(span=(50, 60), name="malignancy", qualifiers=("history",))
+>>> [(x.span, x.qualifiers) for x in merge_repeats([a, c])]  # neither includes the other: two
+[((0, 10), ('active',)), ((50, 60), ('history',))]
 """
 
 from __future__ import annotations
