@@ -196,3 +196,17 @@ def test_a_store_a_build_holds_is_refused_with_one_plain_line(tmp_path: Path) ->
     finally:
         build.kill()
         build.communicate()
+
+
+def test_a_pair_is_two_trial_parameters_as_the_issue_writes_it(store_dir: Path) -> None:
+    """`trial-overlap -p trial A -p trial B` reads the second as `-p other B`; elsewhere a parameter
+    given twice is an error, not a silent last-one-wins."""
+    pair = run("query", "trial-overlap", "--store", str(store_dir), "--format", "json",
+               "-p", "trial", "NCT04893161", "-p", "trial", "NCT05974683")
+    named = run("query", "trial-overlap", "--store", str(store_dir), "--format", "json",
+                "-p", "trial", "NCT04893161", "-p", "other", "NCT05974683")
+    assert pair.exit_code == 0, pair.output
+    assert json.loads(pair.output) == json.loads(named.output) != []
+    twice = run("query", "criteria", "--store", str(store_dir), "-p", "trial", "NCT04893161",
+                "-p", "trial", "NCT05974683")
+    assert twice.exit_code != 0 and "given twice" in twice.output

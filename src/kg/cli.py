@@ -199,13 +199,6 @@ def build_cmd(sources: tuple[Path, ...], store_dir: Path, crosswalk: Path | None
         )
 
 
-def _params(pairs: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for k, v in pairs:
-        out[k] = v
-    return out
-
-
 def _emit_rows(result: Any, fmt: str, title: str | None = None) -> None:
     from kg.query.output import render_rows, rows_table
 
@@ -241,7 +234,8 @@ def query_cmd(name: str, params: tuple[tuple[str, str], ...], store_dir: Path, f
         raise QueryError(f"{name!r} is a graph view (it builds a graph, not rows): "
                          f"run `kg export {name} -o FILE` (formats: ttl, graphml, html, svg, ...)")
     with _open_store(store_dir, read_only=True, endpoint=endpoint, timeout=timeout) as store:
-        run = run_named(store, name, _params(params), timeout=timeout, allow=AllowList.from_env(*allow))
+        run = run_named(store, name, get_query(name).bind_pairs(params), timeout=timeout,
+                        allow=AllowList.from_env(*allow))
         _emit_rows(run.result, fmt, title=run.query.summary if fmt == "table" else None)
 
 

@@ -75,6 +75,32 @@ class NamedQuery:
     text: str
     path: str
     view: bool = False
+    #: A parameter given twice fills another: ``{"trial": "other"}`` reads ``-p trial A -p trial B``
+    #: as ``-p trial A -p other B`` (a ``# @repeat trial other`` header line).
+    repeats: dict[str, str] = field(default_factory=dict)
+
+    def bind_pairs(self, pairs: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> dict[str, str]:
+        """Parameters as given on a command line (``-p KEY VALUE``, in order) as one value per name;
+        a name given twice is an error unless the query says which parameter the second fills.
+
+        >>> q = NamedQuery("q", "s", (), "", "", repeats={"trial": "other"})
+        >>> q.bind_pairs([("trial", "A"), ("trial", "B")])
+        {'trial': 'A', 'other': 'B'}
+        >>> q.bind_pairs([("limit", "1"), ("limit", "2")])
+        Traceback (most recent call last):
+        ...
+        kg.errors.ParameterError: query 'q': -p limit given twice
+        """
+        out: dict[str, str] = {}
+        for key, value in pairs:
+            if key in out:
+                second = self.repeats.get(key)
+                if second is None or second in out:
+                    raise ParameterError(f"query {self.name!r}: -p {key} given {'twice' if second is None else 'too often'}")
+                out[second] = value
+            else:
+                out[key] = value
+        return out
 
 
 @dataclass
@@ -90,6 +116,7 @@ def parse_header(text: str, name: str, path: str = "", view: bool = False) -> Na
     """Read a query file's header; a file without ``@summary`` is an error."""
     summary = ""
     params: list[Param] = []
+    repeats: dict[str, str] = {}
     for line in text.splitlines():
         s = line.strip()
         if not s.startswith("#"):
@@ -98,6 +125,11 @@ def parse_header(text: str, name: str, path: str = "", view: bool = False) -> Na
             continue
         if s.startswith("# @summary") or s.startswith("#@summary"):
             summary = s.split("@summary", 1)[1].strip()
+        elif "@repeat" in s:
+            words = s.split("@repeat", 1)[1].split()
+            if len(words) != 2:
+                raise QueryError(f"{path or name}: malformed @repeat line (want '# @repeat NAME SECOND'): {s}")
+            repeats[words[0]] = words[1]
         elif "@param" in s:
             if "(none)" in s:
                 continue
@@ -113,7 +145,12 @@ def parse_header(text: str, name: str, path: str = "", view: bool = False) -> Na
         m = _IF_RE.search(line)
         if m and m.group(2) not in optional:
             raise QueryError(f"{path or name}: '# @{m.group(1)} {m.group(2)}' names no optional parameter without a default")
-    return NamedQuery(name=name, summary=summary, params=tuple(params), text=text, path=path, view=view)
+    declared = {p.name for p in params}
+    for first, second in repeats.items():
+        if first not in declared or second not in declared:
+            raise QueryError(f"{path or name}: '# @repeat {first} {second}' names an undeclared parameter")
+    return NamedQuery(name=name, summary=summary, params=tuple(params), text=text, path=path, view=view,
+                      repeats=repeats)
 
 
 def load_queries(extra_dir: str | Path | None = None) -> dict[str, NamedQuery]:
