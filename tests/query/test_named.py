@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kg.errors import ParameterError, QueryError
-from kg.query.named import load_queries, parse_header, run_named
+from kg.query.named import get_query, load_queries, parse_header, run_named
 from kg.query.output import rows
 
 QUERIES = load_queries()
@@ -156,3 +156,16 @@ def test_unless_lines_are_kept_only_without_the_parameter() -> None:
     assert "kg:trialB" not in only_given(text, {"trial"}) and "kg:trialA" in only_given(text, {"trial"})
     with pytest.raises(QueryError, match="@unless other"):
         parse_header(text.replace("@unless trial", "@unless other"), "x")
+
+
+def test_a_default_may_apply_only_when_another_parameter_is_given() -> None:
+    """`optional=5@trial`: conflicting-exclusions lists 5 rows for one trial by default, but every
+    group of the all-pairs answer (a default of 5 there hid 408 of 413 groups on the real store)."""
+    from kg.query.named import parse_header
+
+    q = parse_header("# @summary s\n# @param trial trial optional T\n# @param limit limit optional=5@trial L\n"
+                     "SELECT * WHERE { }", "q")
+    limit = next(p for p in q.params if p.name == "limit")
+    assert (limit.default, limit.default_when) == ("5", "trial")
+    shipped = next(p for p in get_query("conflicting-exclusions").params if p.name == "limit")
+    assert shipped.default_when == "trial"

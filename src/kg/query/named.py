@@ -63,6 +63,8 @@ class Param:
     required: bool
     default: str | None
     description: str
+    #: The default applies only when this other parameter is given (``optional=5@trial``).
+    default_when: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,10 @@ def parse_header(text: str, name: str, path: str = "", view: bool = False) -> Na
             if not m:
                 raise QueryError(f"{path or name}: malformed @param line: {s}")
             pname, ptype, req, default, desc = m.groups()
-            params.append(Param(pname, ptype, req == "required", default, desc.strip()))
+            when = None
+            if default and "@" in default:
+                default, when = default.split("@", 1)
+            params.append(Param(pname, ptype, req == "required", default, desc.strip(), when))
     if not summary:
         raise QueryError(f"{path or name}: query file has no '# @summary' header line")
     optional = {p.name for p in params if not p.required and p.default is None}
@@ -220,7 +225,7 @@ def run_named(
     pure: list[tuple[str, str, str]] = []
     lookups: list[tuple[str, str, str]] = []
     for p in query.params:
-        raw = given.get(p.name, p.default)
+        raw = given.get(p.name, p.default if p.default_when is None or p.default_when in given else None)
         if raw is None:
             if p.required:
                 raise ParameterError(f"query {name!r} needs -p {p.name} VALUE ({p.description})")
