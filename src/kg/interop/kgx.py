@@ -135,6 +135,7 @@ def write_kgx(export: KgxExport, folder: str | os.PathLike[str]) -> tuple[Path, 
             w = csv.DictWriter(fh, fieldnames=columns, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
             w.writeheader()
             w.writerows(rows)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; an export is a file to share, as kg's other exports
         os.replace(tmp, folder / name)
         paths.append(folder / name)
     return paths[0], paths[1]
