@@ -15,7 +15,9 @@ same spelling); a unit kg cannot convert gives ``None``, never a guess.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from functools import lru_cache
+from typing import Any
 
 from kg.criteria import lexicon as lx
 from kg.criteria import units
@@ -24,18 +26,23 @@ _ANALYTE_KEYS = {a.key: a for a in lx.ANALYTES}
 _INSTRUMENT_KEYS = {i.key for i in lx.INSTRUMENTS}
 
 
+def _lexicon_key(name: str, keys: Collection[str], find: Callable[[str], list[Any]]) -> str:
+    """The key of the lexicon entry ``name`` is (or the longest one it mentions); else its lower case."""
+    low = name.strip().lower()
+    if low in keys:
+        return low
+    found = find(name)
+    if found:
+        # the longest mention names the entry ("IgG4" rather than a shorter "IgG" reading)
+        entry, _s, _e = max(found, key=lambda t: t[2] - t[1])
+        return entry.key  # type: ignore[no-any-return]
+    return low
+
+
 @lru_cache(maxsize=4096)
 def analyte_key(name: str) -> str:
     """kg's analyte key for a lab name ("IgG" -> "igg"); the lower-cased name when none fits."""
-    low = name.strip().lower()
-    if low in _ANALYTE_KEYS:
-        return low
-    found = lx.find_analytes(name)
-    if found:
-        # the longest mention names the analyte ("IgG4" rather than a shorter "IgG" reading)
-        a, _s, _e = max(found, key=lambda t: t[2] - t[1])
-        return a.key
-    return low
+    return _lexicon_key(name, _ANALYTE_KEYS, lx.find_analytes)
 
 
 def analyte(key: str) -> lx.Analyte | None:
@@ -46,14 +53,7 @@ def analyte(key: str) -> lx.Analyte | None:
 @lru_cache(maxsize=1024)
 def instrument_key(name: str) -> str:
     """kg's instrument key for a score name ("ECOG PS" -> "ecog"); the lower-cased name when none fits."""
-    low = name.strip().lower()
-    if low in _INSTRUMENT_KEYS:
-        return low
-    found = lx.find_instruments(name)
-    if found:
-        inst, _s, _e = max(found, key=lambda t: t[2] - t[1])
-        return inst.key
-    return low
+    return _lexicon_key(name, _INSTRUMENT_KEYS, lx.find_instruments)
 
 
 @lru_cache(maxsize=1024)
