@@ -32,10 +32,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from kg.compare.facts import Facts, RangeRule, TherapyRule, TrialFacts
-from kg.compare.overlap import Interval, Overlap, admitted_ranges, disjoint, population_overlap, relation, relevance
+from kg.compare.overlap import (
+    Interval,
+    Overlap,
+    admitted_ranges,
+    disjoint,
+    population_overlap,
+    relation,
+    relevance,
+    show_interval,
+)
 
-_Interval = Interval  # the name this module used before kg.compare.overlap held it
-_disjoint = disjoint
 __all__ = ["Conflict", "Judge", "admitted_ranges", "find_conflicts", "washout_conflicts"]
 
 
@@ -315,17 +322,6 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _show(iv: _Interval, unit: str) -> str:
-    u = "" if unit in ("1", "") else (" years" if unit == "a" else f" {unit}")
-    if math.isinf(iv.low) and math.isinf(iv.high):
-        return "any value"
-    if math.isinf(iv.low):
-        return f"{'≤' if iv.high_incl else '<'} {_fmt(iv.high)}{u}"
-    if math.isinf(iv.high):
-        return f"{'≥' if iv.low_incl else '>'} {_fmt(iv.low)}{u}"
-    return f"{_fmt(iv.low)}–{_fmt(iv.high)}{u}"
-
-
 def range_conflicts(f: Facts, judge: Judge | None = None) -> Iterator[Conflict]:
     """Kinds (b) for laboratory ranges and (c): admitted intervals that do not overlap,
     between trials that share a condition (or a subtype or parent of one) that is not a
@@ -373,7 +369,7 @@ def range_conflicts(f: Facts, judge: Judge | None = None) -> Iterator[Conflict]:
                     pair = (ia, ib) if ia < ib else (ib, ia)
                     if (pair, dim) in done:
                         continue
-                    hit = _disjoint(ranges[ia][dim], ivb)
+                    hit = disjoint(ranges[ia][dim], ivb)
                     if hit is None:
                         continue
                     done.add((pair, dim))
@@ -381,7 +377,7 @@ def range_conflicts(f: Facts, judge: Judge | None = None) -> Iterator[Conflict]:
                         yield judge.rank(_range_conflict(f, ia, ib, dim, ranges[ia][dim], ivb, hit))
 
 
-def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Interval, ivb: _Interval,
+def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: Interval, ivb: Interval,
                     hit: tuple[RangeRule | None, RangeRule | None]) -> Conflict:
     ra, rb = hit
     # Orient the pair so that A's side is an inclusion and B's an exclusion when one is.
@@ -392,8 +388,8 @@ def _range_conflict(f: Facts, ia: str, ib: str, dim: tuple[str, str], iva: _Inte
     ta, tb = f.trials[ia], f.trials[ib]
     name = dim[0].split(":", 1)[-1]
     return Conflict(kind, ia, ib, rb.criterion if rb else None, ra.criterion if ra else None, (), (), name,
-                    explanation=f"{name}: {ta.name} admits {_show(iva, dim[1])}, {tb.name} admits "
-                                f"{_show(ivb, dim[1])}: no value meets both")
+                    explanation=f"{name}: {ta.name} admits {show_interval(iva, dim[1])}, {tb.name} admits "
+                                f"{show_interval(ivb, dim[1])}: no value meets both")
 
 
 #: Words that put a criterion under one subgroup of a trial's participants (a cohort, an arm, a

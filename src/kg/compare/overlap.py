@@ -378,9 +378,9 @@ def _separated(f: Facts, a: TrialFacts, b: TrialFacts, ra: dict[tuple[str, str],
     age_a, age_b = _age(a, ra), _age(b, rb)
     if not age_a.empty and not age_b.empty and disjoint(age_a, age_b) is not None:
         return (Reason(a.iri, (age_a.low_rule or age_a.high_rule or _NO_RULE).criterion or None,
-                       f"admits ages {_show(age_a, 'a')}"),
+                       f"admits ages {show_interval(age_a, 'a')}"),
                 Reason(b.iri, (age_b.low_rule or age_b.high_rule or _NO_RULE).criterion or None,
-                       f"admits ages {_show(age_b, 'a')}"))
+                       f"admits ages {show_interval(age_b, 'a')}"))
     for dim in sorted(set(ra) & set(rb)):
         if dim[0] == "age":
             continue
@@ -390,8 +390,8 @@ def _separated(f: Facts, a: TrialFacts, b: TrialFacts, ra: dict[tuple[str, str],
         hit = disjoint(x, y)
         if hit is not None:
             name = dim[0].split(":", 1)[-1]
-            return (Reason(a.iri, hit[0].criterion if hit[0] else None, f"admits {name} {_show(x, dim[1])}"),
-                    Reason(b.iri, hit[1].criterion if hit[1] else None, f"admits {name} {_show(y, dim[1])}"))
+            return (Reason(a.iri, hit[0].criterion if hit[0] else None, f"admits {name} {show_interval(x, dim[1])}"),
+                    Reason(b.iri, hit[1].criterion if hit[1] else None, f"admits {name} {show_interval(y, dim[1])}"))
     for x, y in ((a, b), (b, a)):
         found = _condition_excluded(f, x, y)
         if found:
@@ -440,7 +440,8 @@ def _therapy_excluded(f: Facts, x: TrialFacts, y: TrialFacts) -> tuple[Reason, .
     return ()
 
 
-def _show(iv: Interval, unit: str) -> str:
+def show_interval(iv: Interval, unit: str) -> str:
+    """An admitted range as a reader writes it ("≥ 18 years", "3–5 mg/dL", "any value")."""
     u = "" if unit in ("1", "") else (" years" if unit == "a" else f" {unit}")
     if math.isinf(iv.low) and math.isinf(iv.high):
         return "any value"
